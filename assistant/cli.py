@@ -1,0 +1,157 @@
+"""Command line: parse arguments, call the parts, print. Heavy libraries load only when a command needs them."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from assistant import __version__
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
+
+
+class CliError(Exception):
+    """An error reported to the user as one line, with an exit code."""
+
+    def __init__(self, message: str, code: int = EXIT_ERROR):
+        super().__init__(message)
+        self.code = code
+
+
+def _add_common(parser: argparse.ArgumentParser, suppress: bool = False) -> None:
+    default = argparse.SUPPRESS if suppress else None
+    group = parser.add_argument_group("settings (override config file and ASSISTANT_* variables)")
+    group.add_argument("--config", dest="config_file", metavar="FILE", default=default, help="TOML config file")
+    group.add_argument("--data-dir", metavar="DIR", default=default, help="models, collection and indexes")
+    group.add_argument("--collection", metavar="NAME", default=default, help="collection name")
+    group.add_argument("--llm-model", metavar="NAME", default=default, help="bundled GGUF to run")
+    group.add_argument("--llm-path", metavar="GGUF", default=default, help="run this GGUF file instead")
+    group.add_argument("--threads", type=int, metavar="N", default=default, help="CPU threads (default: free cores)")
+    group.add_argument("--top-k", type=int, metavar="K", default=default, help="passages given to the model")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (global ``--ask`` plus subcommands)."""
+    parser = argparse.ArgumentParser(
+        prog="assistant",
+        description="Ask questions about your articles; answers cite the passages they come from.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--ask", metavar="QUESTION", help="answer one question and exit")
+    parser.add_argument("--json", action="store_true", help="with --ask: print the answer as JSON")
+    _add_common(parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    ask = sub.add_parser("ask", help="answer one question")
+    ask.add_argument("question", nargs="+", help="the question")
+    ask.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON")
+    _add_common(ask, suppress=True)
+
+    ingest = sub.add_parser("ingest", help="add articles (files or folders) to the collection")
+    ingest.add_argument("paths", nargs="+", metavar="PATH")
+    _add_common(ingest, suppress=True)
+
+    sources = sub.add_parser("sources", help="list the articles in the collection")
+    sources.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON")
+    _add_common(sources, suppress=True)
+
+    remove = sub.add_parser("remove", help="delete one article's passages")
+    remove.add_argument("source", help="the article's source path, URL, file name or id")
+    _add_common(remove, suppress=True)
+
+    ev = sub.add_parser("eval", help="answer a QA set (score.py format) and print its metrics")
+    ev.add_argument("questions", metavar="QUESTIONS.jsonl")
+    ev.add_argument("--corpus", metavar="DIR", required=True, help="the documents the questions are about")
+    ev.add_argument("--out", metavar="PRED.jsonl", help="predictions file (resumed if it exists)")
+    ev.add_argument("--limit", type=int, metavar="N", help="only the first N questions")
+    ev.add_argument("--retrieval-only", action="store_true", help="rank sources only, no LLM (fast)")
+    ev.add_argument("--retriever", choices=["hybrid", "dense", "keyword"], default="hybrid", help="retrieval legs")
+    _add_common(ev, suppress=True)
+
+    models = sub.add_parser("models", help="show model status, or prepare the models")
+    models.add_argument("action", nargs="?", choices=["status", "prepare"], default="status")
+    models.add_argument("--verify", action="store_true", help="with status: hash the GGUF files")
+    _add_common(models, suppress=True)
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Any:
+    from assistant.settings import SettingsError, load_settings
+
+    keys = ["config_file", "data_dir", "collection", "llm_model", "llm_path", "threads", "top_k"]
+    try:
+        return load_settings(**{k: getattr(args, k, None) for k in keys})
+    except SettingsError as exc:
+        raise CliError(str(exc), EXIT_USAGE) from None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``assistant`` command; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return _dispatch(parser, args)
+    except CliError as exc:
+        _error(str(exc))
+        return exc.code
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return 130
+    except Exception as exc:
+        if os.environ.get("ASSISTANT_DEBUG"):
+            raise
+        _error(_describe(exc))
+        return EXIT_ERROR
+
+
+def _describe(exc: BaseException) -> str:
+    from assistant.models.gguf import ModelError
+
+    known = (ModelError,)
+    first_line = (str(exc).strip().splitlines() or [""])[0]
+    if isinstance(exc, known) or type(exc).__name__ in {"StoreError", "LoadError"}:
+        return first_line
+    return f"{type(exc).__name__}: {first_line}" if first_line else type(exc).__name__
+
+
+def _error(message: str) -> None:
+    print(f"assistant: error: {message}", file=sys.stderr)
+
+
+def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    command = args.command
+    if args.ask is not None and command is not None:
+        raise CliError("use either --ask or a command, not both", EXIT_USAGE)
+    if args.ask is not None or command == "ask":
+        question = args.ask if args.ask is not None else " ".join(args.question)
+        if not question.strip():
+            raise CliError("the question is empty", EXIT_USAGE)
+        from assistant.commands import run_ask
+
+        return run_ask(_settings(args), question.strip(), as_json=bool(getattr(args, "json", False)))
+    if command is None:
+        parser.print_help()
+        return EXIT_OK
+    settings = _settings(args)
+    from assistant import commands
+
+    if command == "ingest":
+        return commands.run_ingest(settings, args.paths)
+    if command == "sources":
+        return commands.run_sources(settings, as_json=bool(getattr(args, "json", False)))
+    if command == "remove":
+        return commands.run_remove(settings, args.source)
+    if command == "eval":
+        return commands.run_eval(settings, args)
+    if command == "models":
+        return commands.run_models(settings, args.action, verify=args.verify)
+    raise CliError(f"unknown command {command}", EXIT_USAGE)
+
+
+def print_json(data: Any) -> None:
+    """Print ``data`` as UTF-8 JSON on stdout."""
+    print(json.dumps(data, ensure_ascii=False, indent=2))

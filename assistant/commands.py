@@ -1,0 +1,317 @@
+"""What each CLI command does, printed with Rich (stdout for results, stderr for progress)."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TransferSpeedColumn,
+)
+from rich.table import Table
+from rich.text import Text
+
+from assistant.chain import Answer, Source
+from assistant.settings import Settings
+
+_UNSAFE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07?|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def safe(text: str) -> str:
+    """Text with escape sequences and control characters removed, so it cannot drive the terminal."""
+    return _UNSAFE.sub("", text)
+
+
+class ModelProgress:
+    """Shows model preparation (assembling, verifying, building) as progress bars on stderr."""
+
+    def __init__(self) -> None:
+        self.progress: Progress | None = None
+        self.tasks: dict[str, TaskID] = {}
+
+    def __call__(self, message: str, done: int, total: int) -> None:
+        if total <= 0:
+            err.print(f"[dim]{safe(message)}…[/dim]")
+            return
+        if self.progress is None:
+            self.progress = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                DownloadColumn(),
+                TransferSpeedColumn(),
+                console=err,
+                transient=True,
+            )
+            self.progress.start()
+        if message not in self.tasks:
+            self.tasks[message] = self.progress.add_task(message, total=total)
+        self.progress.update(self.tasks[message], completed=done)
+        if done >= total:
+            self.progress.remove_task(self.tasks.pop(message))
+            err.print(f"[dim]{safe(message)}: done[/dim]")
+            if not self.tasks:
+                self.progress.stop()
+                self.progress = None
+
+
+def _services(settings: Settings) -> Any:
+    from assistant.services import Services
+
+    return Services(settings, status=ModelProgress())
+
+
+def _date(value: str | int | None) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, int):
+        return datetime.fromtimestamp(value, tz=UTC).strftime("%Y-%m-%d")
+    return str(value)[:10]
+
+
+def print_sources(sources: list[Source], cited: list[int]) -> None:
+    """The numbered sources under an answer; cited ones first and marked."""
+    if not sources:
+        return
+    out.print()
+    out.print(Text("Sources", style="bold"))
+    order = [s for s in sources if s.n in cited] + [s for s in sources if s.n not in cited]
+    for s in order:
+        mark = "*" if s.n in cited else " "
+        head = Text(f"{mark}[{s.n}] ", style="bold cyan" if s.n in cited else "dim")
+        head.append(safe(s.title or s.source), style="bold" if s.n in cited else "")
+        meta = " · ".join(x for x in (_date(s.date), safe(s.source), f"score {s.score:.2f}") if x)
+        head.append(f"  ({meta})", style="dim")
+        out.print(head)
+        excerpt = safe(" ".join(s.passage.split()))
+        out.print(Text("    " + (excerpt[:240] + ("…" if len(excerpt) > 240 else "")), style="dim"))
+
+
+def run_ask(settings: Settings, question: str, as_json: bool) -> int:
+    """``assistant --ask``: stream the answer, then list the sources (or print JSON)."""
+    services = _services(settings)
+    if services.store.count() == 0:
+        from assistant.cli import CliError
+
+        raise CliError("the collection is empty; add articles first with: assistant ingest PATH")
+    answerer = services.answerer
+    if as_json:
+        from assistant.cli import print_json
+
+        print_json(answerer.ask(question).to_json())
+        return 0
+    answer: Answer | None = None
+    for event in answerer.stream(question):
+        if event.kind == "token":
+            out.file.write(safe(event.text))
+            out.file.flush()
+        elif event.kind == "done":
+            answer = event.answer
+    out.file.write("\n")
+    assert answer is not None
+    print_sources(answer.sources, answer.citations)
+    return 0
+
+
+class IngestBar:
+    """Progress of an ingest: articles read, passages embedded, and the rate."""
+
+    def __init__(self, progress: Progress):
+        self.progress = progress
+        self.articles = progress.add_task("articles", total=None)
+        self.passages = progress.add_task("passages embedded", total=None)
+        self.started = time.perf_counter()
+        self.embedded = 0
+
+    def article_seen(self, article: Any) -> None:
+        self.progress.advance(self.articles)
+
+    def passages_embedded(self, count: int) -> None:
+        self.embedded += count
+        rate = self.embedded / max(time.perf_counter() - self.started, 1e-6)
+        self.progress.update(self.passages, advance=count, description=f"passages embedded ({rate:.1f}/s)")
+
+
+@contextmanager
+def _ingest_progress() -> Iterator[IngestBar]:
+    progress = Progress(
+        TextColumn("{task.description}"),
+        TextColumn("{task.completed:>6.0f}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+        disable=not err.is_terminal,
+    )
+    with progress:
+        yield IngestBar(progress)
+
+
+def run_ingest(settings: Settings, paths: list[str]) -> int:
+    """``assistant ingest``: add, replace or skip each article; report skipped files one line each."""
+    services = _services(settings)
+    ingester = services.ingester
+    started = time.perf_counter()
+    with _ingest_progress() as bar:
+        report = ingester.ingest(paths, bar)
+    elapsed = time.perf_counter() - started
+    for skipped in report.skipped:
+        err.print(Text(f"skipped {safe(skipped.path)}: {safe(skipped.reason)}", style="yellow"))
+    rate = report.passages / elapsed if report.passages and elapsed > 0 else 0.0
+    out.print(
+        f"{len(report.added)} added, {len(report.replaced)} replaced, {len(report.unchanged)} unchanged, "
+        f"{len(report.skipped)} skipped; {report.passages} passages embedded in {elapsed:.1f}s"
+        + (f" ({rate:.1f} passages/s)" if rate else "")
+    )
+    return 3 if report.skipped else 0
+
+
+def run_sources(settings: Settings, as_json: bool) -> int:
+    """``assistant sources``: the articles in the collection."""
+    articles = sorted(_services(settings).store.articles().values(), key=lambda a: (a.date or 0, a.title), reverse=True)
+    if as_json:
+        from assistant.cli import print_json
+
+        print_json(
+            [
+                {
+                    "article_id": a.article_id,
+                    "source": a.source,
+                    "title": a.title,
+                    "date": _date(a.date),
+                    "lang": a.lang,
+                    "passages": a.passages_found,
+                }
+                for a in articles
+            ]
+        )
+        return 0
+    table = Table(title=f"{len(articles)} articles in {settings.collection!r}")
+    for col in ("title", "date", "lang", "passages", "source"):
+        table.add_column(col, overflow="fold")
+    for a in articles:
+        table.add_row(Text(safe(a.title)), _date(a.date), a.lang, str(a.passages_found), Text(safe(a.source)))
+    out.print(table)
+    return 0
+
+
+def run_remove(settings: Settings, source: str) -> int:
+    """``assistant remove SOURCE``: delete one article."""
+    from assistant.cli import CliError
+
+    try:
+        removed = _services(settings).ingester.remove(source)
+    except KeyError:
+        raise CliError(f"no article with source {source!r} (see: assistant sources)") from None
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    out.print(f"removed {Text(safe(source))} ({removed} passages)")
+    return 0
+
+
+def run_models(settings: Settings, action: str, verify: bool = False) -> int:
+    """``assistant models [status|prepare]``."""
+    from assistant.models.catalog import GGUF_MODELS
+    from assistant.models.embedding import e5_is_ready, hf_cached_model, prepared_e5_path
+    from assistant.models.gguf import gguf_is_ready, verify_gguf
+
+    if action == "prepare":
+        services = _services(settings)
+        emb = services.embedding_path()
+        gguf = services.gguf_path()
+        out.print(f"embedding model: {emb}\nLLM: {gguf}")
+        return 0
+    table = Table(title=f"models in {settings.model_store}")
+    for col in ("model", "state", "path"):
+        table.add_column(col, overflow="fold")
+    if settings.embedding_path:
+        table.add_row(settings.embedding_model, "configured folder", str(settings.embedding_path))
+    elif (cached := hf_cached_model(settings.embedding_model)) is not None:
+        table.add_row(settings.embedding_model, "Hugging Face cache", str(cached))
+    else:
+        state = "ready" if e5_is_ready(settings.model_store) else "not prepared"
+        table.add_row(settings.embedding_model, state, str(prepared_e5_path(settings.model_store)))
+    for name, spec in GGUF_MODELS.items():
+        path = settings.model_store / spec.filename
+        if gguf_is_ready(spec, path):
+            state = "ready" if not verify else ("verified" if verify_gguf(spec, path) else "CORRUPT")
+        else:
+            state = "not prepared"
+        chosen = " (selected)" if name == settings.llm_model and not settings.llm_path else ""
+        table.add_row(name + chosen, state, str(path))
+    if settings.llm_path:
+        table.add_row("llm_path (selected)", "configured file", str(settings.llm_path))
+    out.print(table)
+    return 0
+
+
+def run_eval(settings: Settings, args: Any) -> int:
+    """``assistant eval``: ingest the corpus into its own collection, answer, write predictions, score."""
+    from pathlib import Path
+
+    from assistant.chain import Answer
+    from assistant.cli import CliError
+    from assistant.evaluation import read_questions, run_questions, score
+    from vectorstore.language import detect_language
+
+    gold = Path(args.questions)
+    corpus = Path(args.corpus)
+    if not gold.is_file():
+        raise CliError(f"no such questions file: {gold}")
+    if not corpus.is_dir():
+        raise CliError(f"no such corpus folder: {corpus}")
+    try:
+        questions = read_questions(gold)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    if args.limit:
+        questions = questions[: args.limit]
+    if "collection" not in settings.model_fields_set:
+        settings = settings.model_copy(update={"collection": "eval-" + corpus.resolve().name})
+    mode = "retrieval" if args.retrieval_only else "answers"
+    pred_path = Path(args.out or f"eval-{mode}-{settings.collection}.jsonl")
+    services = _services(settings)
+    with _ingest_progress() as bar:
+        report = services.ingester.ingest([corpus], bar)
+    err.print(f"corpus: {len(report.unchanged)} unchanged, {report.articles_written} ingested")
+    if args.retrieval_only:
+        retriever = services.retriever(args.retriever)
+
+        def answer_fn(question: str) -> Answer:
+            from assistant.chain import to_sources
+
+            sources = to_sources(retriever.invoke(question))
+            return Answer(question, "", False, [], sources, detect_language(question))
+    else:
+        answer_fn = services.answerer.ask
+    progress = Progress(
+        TextColumn("questions"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=err,
+        disable=not err.is_terminal,
+    )
+    with progress:
+        task = progress.add_task("questions", total=len(questions))
+        for _ in run_questions(questions, pred_path, answer_fn, on_done=lambda: progress.advance(task)):
+            pass
+    # score only the questions asked (a --limit run is scored on its own subset)
+    subset = pred_path.with_suffix(".gold.jsonl")
+    subset.write_text("".join(json.dumps(q, ensure_ascii=False) + "\n" for q in questions), encoding="utf-8")
+    out_text = score(pred_path, subset, scorer=gold.parent / "score.py")
+    print(out_text)
+    return 0

@@ -1,0 +1,29 @@
+"""LLM backends: each is a LangChain chat model; ``make_chat_model`` picks one from settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from assistant.settings import Settings
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+
+def make_chat_model(settings: Settings, gguf_path: Callable[[], Path]) -> BaseChatModel:
+    """The chat model for ``settings`` (the embedded llama.cpp runtime by default).
+
+    ``gguf_path`` is called only by backends that run a local GGUF, so remote backends never
+    trigger model preparation.
+    """
+    from assistant.llm.embedded import EmbeddedChatModel
+
+    return EmbeddedChatModel(
+        model_path=str(gguf_path()),
+        n_threads=settings.threads,
+        n_ctx=settings.context_size,
+        temperature=settings.temperature,
+        max_tokens=settings.max_tokens,
+    )

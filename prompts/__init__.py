@@ -1,0 +1,46 @@
+"""Prompt templates shipped as files, loaded as LangChain prompt templates."""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+
+@cache
+def read_prompt(name: str) -> str:
+    """The text of ``prompts/<name>``."""
+    return files(__name__).joinpath(name).read_text(encoding="utf-8")
+
+
+@cache
+def _languages() -> dict[str, Any]:
+    return tomllib.loads(read_prompt("languages.toml"))
+
+
+def language_name(code: str) -> str:
+    """English name of an ISO 639-1 code, used to tell the model which language to write in."""
+    entry = _languages().get(code) or {}
+    return str(entry.get("name") or code or "the language of the question")
+
+
+def refusal_sentence(code: str) -> str:
+    """The sentence that says, in the question's language, that the articles do not answer it."""
+    entry = _languages().get(code) or _languages()["en"]
+    return str(entry["refusal"])
+
+
+def closest_articles_label(code: str) -> str:
+    """The words that introduce the closest articles after a refusal."""
+    entry = _languages().get(code) or _languages()["en"]
+    return str(entry.get("closest") or _languages()["en"]["closest"])
+
+
+def answer_prompt() -> Any:
+    """The system + user chat template for answering from numbered passages."""
+    from langchain_core.prompts import ChatPromptTemplate
+
+    return ChatPromptTemplate.from_messages(
+        [("system", read_prompt("system.txt")), ("human", read_prompt("answer.txt"))]
+    )

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Set up, prepare the models, ingest the bundled example article, and ask the sample question.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
+.venv/bin/assistant models prepare
+.venv/bin/assistant ingest examples/articles
+.venv/bin/assistant --ask "${1:-Siapa yang memerintahkan pengiriman pasukan Korea Utara ke Rusia?}"

@@ -1,0 +1,32 @@
+from assistant.citations import StreamingCitationFilter, filter_citations
+
+
+def test_invalid_citations_are_dropped():
+    text, cited = filter_citations("Kim Jong Un memerintahkannya [2]. Lainnya [7]. Juga [1, 9].", 3)
+    assert text == "Kim Jong Un memerintahkannya [2]. Lainnya. Juga [1]."
+    assert cited == [2, 1]
+
+
+def test_ranges_and_adjacent_markers():
+    text, cited = filter_citations("A [1-3]. B [2][3].", 5)
+    assert cited == [1, 2, 3]
+    assert "[1][2][3]" in text
+
+
+def test_non_citation_brackets_are_left_alone():
+    text, cited = filter_citations("Lihat [catatan] dan [2020 data].", 3)
+    assert text == "Lihat [catatan] dan [2020 data]."
+    assert cited == []
+
+
+def test_streaming_never_shows_an_invalid_marker():
+    f = StreamingCitationFilter(2)
+    shown = "".join(f.feed(t) for t in ["Jawab", "an [", "1", "] dan [", "5", "] selesai", " [2", "]"]) + f.flush()
+    assert shown == "Jawaban [1] dan selesai [2]"
+    assert f.cited == [1, 2]
+
+
+def test_streaming_unclosed_bracket_is_flushed():
+    f = StreamingCitationFilter(2)
+    assert f.feed("harga [naik") == "harga"
+    assert f.flush() == " [naik"

@@ -1,0 +1,67 @@
+"""Shared fixtures. Tests never touch the user's data directory: ASSISTANT_* paths point at temp dirs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "examples" / "articles" / "korea-utara-akui-kirim-pasukan-ke-rusia.txt"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_dirs(tmp_path_factory, monkeypatch):
+    """Every test gets its own data dir and config dir, never the user's."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("ASSISTANT_DATA_DIR", str(home / "assistant-data"))
+    for key in list(os.environ):
+        if key.startswith("ASSISTANT_") and key not in {"ASSISTANT_DATA_DIR", "ASSISTANT_DEBUG"}:
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
+
+
+@pytest.fixture
+def sample_path() -> Path:
+    return SAMPLE
+
+
+@pytest.fixture
+def sample_article():
+    from vectorstore.loaders import load_file
+
+    return load_file(SAMPLE)[0]
+
+
+@pytest.fixture(scope="session")
+def models_dir(tmp_path_factory) -> Path:
+    """Models prepared once per test session, in a temp dir (the real offline provisioning path)."""
+    return tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture(scope="session")
+def embedding_path(models_dir) -> Path:
+    from assistant.models.embedding import build_e5, e5_is_ready, prepared_e5_path
+
+    if not e5_is_ready(models_dir):
+        build_e5(models_dir)
+    return prepared_e5_path(models_dir)
+
+
+@pytest.fixture(scope="session")
+def embedder(embedding_path):
+    from vectorstore.embeddings import PassageEmbedder
+
+    return PassageEmbedder(embedding_path, "intfloat/multilingual-e5-small")
+
+
+@pytest.fixture(scope="session")
+def gguf_path(models_dir) -> Path:
+    from assistant.models.catalog import GGUF_MODELS
+    from assistant.models.gguf import prepare_gguf
+
+    return prepare_gguf(GGUF_MODELS["qwen2.5-coder-1.5b-instruct"], models_dir)

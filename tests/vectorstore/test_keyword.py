@@ -1,0 +1,21 @@
+from vectorstore.keyword import KeywordIndex, tokenize
+
+
+def test_tokenize_indonesian_and_no_space_scripts():
+    assert tokenize("Pasukan Korea Utara, 2025!") == ["pasukan", "korea", "utara", "2025"]
+    zh = tokenize("维多利亚")
+    assert "维多" in zh and "维" in zh
+    th = tokenize("ประเทศไทย")
+    assert "ปร" in th
+
+
+def test_index_add_search_remove(tmp_path):
+    index = KeywordIndex(tmp_path)
+    index.replace_article("a", [("a:0", "Kim Jong Un memerintahkan pengiriman pasukan"), ("a:1", "Kursk")])
+    index.replace_article("b", [("b:0", "Harga beras naik di Jakarta")])
+    assert index.search("siapa memerintahkan pasukan", 5)[0][0] == "a:0"
+    index.delete_article("a")
+    assert index.search("pasukan", 5) == []
+    assert index.search("beras", 5)[0][0] == "b:0"
+    # a second handle (another process) sees the same data
+    assert KeywordIndex(tmp_path).search("beras", 5)[0][0] == "b:0"

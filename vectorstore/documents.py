@@ -1,0 +1,63 @@
+"""The two records that flow through ingestion: an article and its passages."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from urllib.parse import urlsplit, urlunsplit
+
+
+@dataclass
+class Article:
+    """One cleaned article; passages carry offsets into ``text``."""
+
+    source: str
+    text: str
+    title: str = ""
+    date: datetime | None = None
+    lang: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def article_id(self) -> str:
+        """Stable id derived from the normalized source."""
+        return article_id_for(self.source)
+
+    @property
+    def content_hash(self) -> str:
+        """Hash of everything that ends up stored; a change means the article is replaced."""
+        date = self.date.isoformat() if self.date else ""
+        payload = "\x1f".join((self.title, date, self.text))
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A span ``text == article.text[start:end]`` of an article."""
+
+    article_id: str
+    index: int
+    text: str
+    start: int
+    end: int
+
+    @property
+    def passage_id(self) -> str:
+        """Id of the passage in the stores."""
+        return f"{self.article_id}:{self.index}"
+
+
+def normalize_source(source: str) -> str:
+    """Canonical form of a source: URLs lower-cased in scheme/host without fragment or trailing slash."""
+    source = source.strip()
+    if "://" in source:
+        parts = urlsplit(source)
+        path = parts.path.rstrip("/") or ""
+        return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, parts.query, ""))
+    return source
+
+
+def article_id_for(source: str) -> str:
+    """Short stable id of a (normalized) source."""
+    return hashlib.sha1(normalize_source(source).encode("utf-8")).hexdigest()[:20]

@@ -1,0 +1,94 @@
+"""A sentence-transformers model with query/passage prompts, as LangChain and Chroma embeddings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from langchain_core.embeddings import Embeddings
+
+from vectorstore.cpu import free_cores
+
+
+class PassageEmbedder(Embeddings):
+    """Encodes passages and queries with the model's own prompts (``passage: `` / ``query: `` for E5).
+
+    Texts are encoded in batches sorted by length, so padding stays small.
+    """
+
+    def __init__(self, model_path: Path | str, name: str, threads: int | None = None, batch_size: int = 32):
+        import torch
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+
+        torch.set_num_threads(threads or free_cores())
+        self.name = name
+        self.batch_size = batch_size
+        self.model = SentenceTransformer(str(model_path), device="cpu", local_files_only=True)
+        prompts = self.model.prompts or {}
+        self.query_prompt: str | None = prompts.get("query")
+        self.passage_prompt: str | None = prompts.get("passage") or prompts.get("document")
+        get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        self.dimension = int(get_dim() or 0)
+
+    def _encode(
+        self, texts: Sequence[str], prompt: str | None, progress: Callable[[int], None] | None = None
+    ) -> list[list[float]]:
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
+        out: list[Any] = [None] * len(texts)
+        for at in range(0, len(order), self.batch_size):
+            batch = order[at : at + self.batch_size]
+            vectors = self.model.encode(
+                [texts[i] for i in batch], prompt=prompt, normalize_embeddings=True, batch_size=self.batch_size
+            )
+            for i, vector in zip(batch, vectors, strict=True):
+                out[i] = vector.tolist()
+            if progress:
+                progress(len(batch))
+        return out
+
+    def embed_documents(self, texts: list[str], progress: Callable[[int], None] | None = None) -> list[list[float]]:
+        """Embed passages (with the passage prompt)."""
+        return self._encode(texts, self.passage_prompt, progress)
+
+    def embed_query(self, text: str) -> list[float]:
+        """Embed one question (with the query prompt)."""
+        return self._encode([text], self.query_prompt)[0]
+
+
+def chroma_embedding_function(get_embedder: Callable[[], PassageEmbedder], name: str) -> Any:
+    """Wrap the embedder for Chroma, so Chroma never falls back to its own (networked) default.
+
+    The model is loaded only if Chroma actually needs to embed (it never does for listing or deleting).
+    """
+    from chromadb.api.types import Documents, EmbeddingFunction
+    from chromadb.api.types import Embeddings as ChromaEmbeddings
+
+    class _ChromaAdapter(EmbeddingFunction[Documents]):
+        def __init__(self) -> None:
+            pass
+
+        def __call__(self, input: Documents) -> ChromaEmbeddings:  # noqa: A002 - Chroma's signature
+            return get_embedder().embed_documents(list(input))  # type: ignore[return-value]
+
+        def embed_query(self, input: Documents) -> ChromaEmbeddings:  # noqa: A002
+            return [get_embedder().embed_query(t) for t in input]  # type: ignore[return-value]
+
+        @staticmethod
+        def name() -> str:
+            return "article-assistant"
+
+        def get_config(self) -> dict[str, Any]:
+            return {"model": name}
+
+        @staticmethod
+        def build_from_config(config: dict[str, Any]) -> Any:
+            raise ValueError("open the collection through the assistant, which supplies its embedding model")
+
+        def is_legacy(self) -> bool:
+            return False
+
+    return _ChromaAdapter()

@@ -1,0 +1,140 @@
+"""Idempotent ingest: unchanged articles are skipped before any model call, changed ones replaced."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from vectorstore.chunking import chunk_article
+from vectorstore.documents import Article, Passage
+from vectorstore.embeddings import PassageEmbedder
+from vectorstore.keyword import KeywordIndex
+from vectorstore.loaders import Skipped, iter_articles
+from vectorstore.store import ChromaStore
+
+_FLUSH_PASSAGES = 256
+
+
+class IngestProgress(Protocol):
+    """Receives progress as ingest goes (the CLI shows it as a progress bar)."""
+
+    def article_seen(self, article: Article | Skipped) -> None:
+        """An article was loaded (or a file skipped)."""
+
+    def passages_embedded(self, count: int) -> None:
+        """``count`` more passages were embedded."""
+
+
+@dataclass
+class IngestReport:
+    """What one ingest did."""
+
+    added: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    passages: int = 0
+
+    @property
+    def articles_written(self) -> int:
+        """Articles added or replaced."""
+        return len(self.added) + len(self.replaced)
+
+
+class Ingester:
+    """Loads, chunks, embeds and stores articles into one collection.
+
+    Unchanged articles are recognised by their content hash before the embedding model is loaded.
+    """
+
+    def __init__(
+        self,
+        store: ChromaStore,
+        keyword: KeywordIndex,
+        get_embedder: Callable[[], PassageEmbedder],
+        chunk_size: int,
+        chunk_overlap: int,
+        max_bytes: int = 50_000_000,
+    ):
+        self.store = store
+        self.keyword = keyword
+        self.get_embedder = get_embedder  # called only when something must be embedded
+        self.chunk_size = chunk_size
+        self.chunk_overlap = chunk_overlap
+        self.max_bytes = max_bytes
+
+    def ingest(self, paths: Iterable[str | Path], progress: IngestProgress | None = None) -> IngestReport:
+        """Ingest every article under ``paths``; files that fail are reported, the rest stored."""
+        report = IngestReport()
+        stored = self.store.articles()
+        keyword_counts = self.keyword.article_passage_counts()
+        seen: set[str] = set()
+        pending: list[tuple[Article, list[Passage]]] = []
+        pending_passages = 0
+        for item in iter_articles(paths, self.max_bytes):
+            if progress:
+                progress.article_seen(item)
+            if isinstance(item, Skipped):
+                report.skipped.append(item)
+                continue
+            aid = item.article_id
+            if aid in seen:
+                report.skipped.append(Skipped(item.source, "duplicate source in this ingest"))
+                continue
+            seen.add(aid)
+            old = stored.get(aid)
+            if old is not None and old.complete and old.content_hash == item.content_hash:
+                if keyword_counts.get(aid) != old.passages_found:
+                    self._reindex_keywords(aid)  # repair from Chroma, no re-embedding
+                report.unchanged.append(item.source)
+                continue
+            (report.replaced if old is not None else report.added).append(item.source)
+            passages = chunk_article(item, self.chunk_size, self.chunk_overlap)
+            pending.append((item, passages))
+            pending_passages += len(passages)
+            if pending_passages >= _FLUSH_PASSAGES:
+                report.passages += self._flush(pending, progress)
+                pending, pending_passages = [], 0
+        if pending:
+            report.passages += self._flush(pending, progress)
+        return report
+
+    def _flush(self, pending: list[tuple[Article, list[Passage]]], progress: IngestProgress | None) -> int:
+        texts = [p.text for _, passages in pending for p in passages]
+        vectors = self.get_embedder().embed_documents(
+            texts, progress=(progress.passages_embedded if progress else None)
+        )
+        items = []
+        at = 0
+        for article, passages in pending:
+            items.append((article, passages, vectors[at : at + len(passages)]))
+            at += len(passages)
+        self.store.write_articles(items)
+        for article, passages in pending:
+            self.keyword.replace_article(article.article_id, [(p.passage_id, p.text) for p in passages])
+        return len(texts)
+
+    def _reindex_keywords(self, article_id: str) -> None:
+        hits = self.store.article_passages(article_id)
+        self.keyword.replace_article(article_id, [(h.passage_id, h.text) for h in hits])
+
+    def remove(self, source: str) -> int:
+        """Delete the article whose source (or id, or file name) is ``source``; returns passages removed."""
+        from vectorstore.documents import article_id_for
+
+        candidates = {article_id_for(source)}
+        path = Path(source)
+        if path.exists():
+            candidates.add(article_id_for(str(path.resolve())))
+        articles = self.store.articles()
+        matches = [a for a in articles.values() if a.article_id in candidates or a.article_id == source]
+        if not matches:
+            matches = [a for a in articles.values() if Path(a.source).name == source]
+        if len(matches) > 1:
+            raise ValueError(f"{source!r} matches {len(matches)} articles; give the full source")
+        if not matches:
+            raise KeyError(source)
+        self.keyword.delete_article(matches[0].article_id)
+        return self.store.delete_article(matches[0].article_id)

@@ -1,0 +1,138 @@
+"""The keyword leg of retrieval: bm25s over passages, tokens kept in SQLite beside Chroma.
+
+Tokens are stored per passage (so adding or removing one article touches only its rows); the BM25
+matrix is rebuilt from them when they changed and cached on disk with the generation it was built at.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+# Scripts written without spaces between words: indexed as character bigrams (and unigrams).
+_NO_SPACE = re.compile(
+    r"[\u0e00-\u0e7f\u0e80-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+"
+)
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def tokenize(text: str) -> list[str]:
+    """Unicode-aware tokens: lower-cased NFKC words; runs of CJK/Thai/Lao/Khmer/Myanmar characters
+    become their characters and character bigrams. No stemming (it is English-only in most tools)."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    tokens: list[str] = []
+    for word in _WORD.findall(text):
+        pos = 0
+        for run in _NO_SPACE.finditer(word):
+            if run.start() > pos:
+                tokens.append(word[pos : run.start()])
+            chars = run.group()
+            tokens.extend(chars)
+            tokens.extend(chars[i : i + 2] for i in range(len(chars) - 1))
+            pos = run.end()
+        if pos < len(word):
+            tokens.append(word[pos:])
+    return tokens
+
+
+class KeywordIndex:
+    """BM25 over every passage of a collection."""
+
+    def __init__(self, directory: Path):
+        directory.mkdir(parents=True, exist_ok=True)
+        self.directory = directory
+        self.db = sqlite3.connect(directory / "tokens.sqlite", timeout=30, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS passages (passage_id TEXT PRIMARY KEY, article_id TEXT NOT NULL,"
+            " tokens TEXT NOT NULL)"
+        )
+        self.db.execute("CREATE INDEX IF NOT EXISTS by_article ON passages(article_id)")
+        self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+        self._bm25: Any = None
+        self._ids: list[str] = []
+        self._built_at = -1
+
+    def _generation(self) -> int:
+        row = self.db.execute("SELECT value FROM meta WHERE key='generation'").fetchone()
+        return int(row[0]) if row else 0
+
+    def _bump(self) -> None:
+        self.db.execute(
+            "INSERT INTO meta(key, value) VALUES('generation', '1') "
+            "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+        )
+
+    def replace_article(self, article_id: str, passages: list[tuple[str, str]]) -> None:
+        """Set the passages ``(passage_id, text)`` of one article (in one transaction)."""
+        rows = [(pid, article_id, " ".join(tokenize(text))) for pid, text in passages]
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.execute("DELETE FROM passages WHERE article_id = ?", (article_id,))
+            self.db.executemany("INSERT OR REPLACE INTO passages VALUES (?, ?, ?)", rows)
+            self._bump()
+
+    def delete_article(self, article_id: str) -> None:
+        """Remove one article's passages."""
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.execute("DELETE FROM passages WHERE article_id = ?", (article_id,))
+            self._bump()
+
+    def article_passage_counts(self) -> dict[str, int]:
+        """How many passages each article has here (to check agreement with Chroma)."""
+        return dict(self.db.execute("SELECT article_id, COUNT(*) FROM passages GROUP BY article_id").fetchall())
+
+    def _load(self) -> None:
+        import bm25s
+
+        generation = self._generation()
+        if self._bm25 is not None and self._built_at == generation:
+            return
+        cache = self.directory / f"bm25-{generation}"
+        if cache.is_dir():
+            self._bm25 = bm25s.BM25.load(str(cache))
+            self._ids = (cache / "ids.txt").read_text(encoding="utf-8").split("\n")
+        else:
+            rows = self.db.execute("SELECT passage_id, tokens FROM passages ORDER BY passage_id").fetchall()
+            self._ids = [r[0] for r in rows]
+            self._bm25 = bm25s.BM25()
+            if rows:
+                self._bm25.index([r[1].split() for r in rows], show_progress=False)
+                self._save(cache)
+        self._built_at = generation
+
+    def _save(self, cache: Path) -> None:
+        import shutil
+
+        tmp = cache.with_name(cache.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        self._bm25.save(str(tmp))
+        (tmp / "ids.txt").write_text("\n".join(self._ids), encoding="utf-8")
+        try:
+            tmp.rename(cache)
+        except OSError:  # another process saved the same generation first
+            shutil.rmtree(tmp, ignore_errors=True)
+        for old in self.directory.glob("bm25-*"):
+            if old != cache and not old.name.endswith(".tmp"):
+                shutil.rmtree(old, ignore_errors=True)
+
+    def search(self, query: str, k: int) -> list[tuple[str, float]]:
+        """The ``k`` best passages for ``query`` as ``(passage_id, bm25 score)``, best first."""
+        self._load()
+        tokens = tokenize(query)
+        if not self._ids or not tokens:
+            return []
+        vocab = getattr(self._bm25, "vocab_dict", {}) or {}
+        tokens = [t for t in tokens if t in vocab]
+        if not tokens:
+            return []
+        docs, scores = self._bm25.retrieve([tokens], k=min(k, len(self._ids)), show_progress=False, n_threads=1)
+        return [(self._ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
+
+    def close(self) -> None:
+        """Close the database."""
+        self.db.close()

@@ -1,0 +1,270 @@
+"""Turn files (txt, md, html, json, jsonl) into cleaned Articles, or a one-line reason to skip them."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from vectorstore.documents import Article, normalize_source
+from vectorstore.language import detect_language
+
+SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl"}
+_TITLE_MAX = 200
+_DATE_LINE = re.compile(
+    r"^\s*(?:tanggal|tgl\.?|date|dated|published|diterbitkan|dipublikasikan|terbit)\s*:\s*(?P<date>.+?)\s*$",
+    re.IGNORECASE,
+)
+_CONTROL = re.compile(
+    r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\ufeff]"
+)
+_TZ_WORDS = {"wib": "+0700", "wita": "+0800", "wit": "+0900"}
+
+
+class LoadError(Exception):
+    """A file cannot become an article; the message is the one-line reason."""
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A path that was not ingested, and why."""
+
+    path: str
+    reason: str
+
+
+def clean_text(text: str) -> str:
+    """NFC-normalize, unify newlines, drop control characters and ANSI escapes, trim line ends."""
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = _CONTROL.sub("", text)
+    lines = [line.rstrip() for line in text.split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def parse_date(value: Any) -> datetime | None:
+    """Parse a publication date from metadata or a dated line (Indonesian or English)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, (int, float)):
+        return datetime.fromtimestamp(float(value)).astimezone()
+    text = str(value).strip().rstrip(".")
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        pass
+    words = text.split()
+    if words and words[-1].lower().rstrip(".") in _TZ_WORDS:
+        text = " ".join(words[:-1]) + " " + _TZ_WORDS[words[-1].lower().rstrip(".")]
+    import dateparser  # slow import, only needed for free-form dates
+
+    return dateparser.parse(
+        text, languages=["id", "en"], settings={"RETURN_AS_TIMEZONE_AWARE": False, "PREFER_DAY_OF_MONTH": "first"}
+    )
+
+
+def _split_title_and_date(text: str, default_title: str) -> tuple[str, datetime | None, str]:
+    """Take a leading title line and a dated line (``Tanggal: 29 Apr 2025 10:21 wib.``) off the body."""
+    lines = text.split("\n")
+    title = ""
+    date = None
+    body_start = 0
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if first is not None and len(lines) > first + 1:
+        candidate = lines[first].strip().lstrip("#").strip()
+        if 0 < len(candidate) <= _TITLE_MAX and not re.search(r"[.!?。！？]$", candidate):
+            title, body_start = candidate, first + 1
+    for i in range(body_start, min(body_start + 4, len(lines))):
+        match = _DATE_LINE.match(lines[i])
+        if match:
+            date = parse_date(match.group("date"))
+            if date is not None:
+                body_start = i + 1
+            break
+    body = "\n".join(lines[body_start:]).strip()
+    if not body:  # a single line is the article, not its title
+        return default_title, date, text.strip()
+    return title or default_title, date, body
+
+
+def _front_matter(text: str) -> tuple[dict[str, str], str]:
+    if not text.startswith("---\n"):
+        return {}, text
+    end = text.find("\n---", 4)
+    if end < 0:
+        return {}, text
+    meta = {}
+    for line in text[4:end].split("\n"):
+        key, sep, value = line.partition(":")
+        if sep:
+            meta[key.strip().lower()] = value.strip().strip("\"'")
+    return meta, text[end + 4 :].lstrip("-\n")
+
+
+def _title_from_path(path: Path) -> str:
+    return path.stem.replace("-", " ").replace("_", " ").strip()
+
+
+def _make_article(source: str, text: str, title: str, date: datetime | None, lang: str = "") -> Article:
+    text = clean_text(text)
+    if not text:
+        raise LoadError("no text")
+    title = clean_text(title).replace("\n", " ")
+    return Article(
+        source=source, text=text, title=title, date=date, lang=lang or detect_language(text[:2000], default="")
+    )
+
+
+def load_text(path: Path, raw: str) -> Article:
+    """A .txt or .md article: optional front matter, title line, dated line, body."""
+    meta, raw = _front_matter(clean_text(raw))
+    title, date, body = _split_title_and_date(raw, meta.get("title") or _title_from_path(path))
+    if meta.get("title"):
+        title = meta["title"]
+    date = parse_date(meta.get("date")) or date
+    return _make_article(str(path), body, title, date, meta.get("lang", ""))
+
+
+def load_html(path: Path, raw: str) -> Article:
+    """An HTML page: main text and metadata extracted with trafilatura."""
+    import trafilatura
+
+    doc = trafilatura.bare_extraction(raw, with_metadata=True, include_comments=False, url=None)
+    if doc is None:
+        raise LoadError("no article text found in HTML")
+    data = doc if isinstance(doc, dict) else doc.as_dict()
+    text = data.get("text") or ""
+    if not text.strip():
+        raise LoadError("no article text found in HTML")
+    return _make_article(
+        data.get("url") or str(path),
+        text,
+        data.get("title") or _title_from_path(path),
+        parse_date(data.get("date")),
+        data.get("language") or "",
+    )
+
+
+def _first(record: dict[str, Any], *keys: str) -> Any:
+    for key in keys:
+        value = record.get(key)
+        if value not in (None, ""):
+            return value
+    return None
+
+
+def _article_from_record(record: Any, path: Path, position: int) -> Article:
+    if not isinstance(record, dict):
+        raise LoadError(f"item {position} is not an object")
+    text = _first(record, "text", "content", "body", "article")
+    if not isinstance(text, str) or not text.strip():
+        raise LoadError(f"item {position} has no text field")
+    url = _first(record, "url", "link", "source", "id")
+    source = normalize_source(str(url)) if url else f"{path}#{position}"
+    title = str(_first(record, "title", "headline") or _title_from_path(path))
+    date = parse_date(_first(record, "date", "published", "publication_date", "pubDate", "published_at"))
+    lang = str(_first(record, "lang", "language") or "")
+    return _make_article(source, text, title, date, lang)
+
+
+def load_json(path: Path, raw: str) -> list[Article]:
+    """A .json file: one article object, a list of them, or ``{"articles": [...]}``."""
+    try:
+        data = json.loads(raw)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise LoadError(f"malformed JSON: {exc}") from None
+    if isinstance(data, dict) and isinstance(data.get("articles"), list):
+        data = data["articles"]
+    records = data if isinstance(data, list) else [data]
+    return [_article_from_record(r, path, i) for i, r in enumerate(records)]
+
+
+def load_jsonl(path: Path, raw: str) -> list[Article]:
+    """A .jsonl file: one article object per line."""
+    articles = []
+    for i, line in enumerate(raw.split("\n")):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except (json.JSONDecodeError, RecursionError) as exc:
+            raise LoadError(f"malformed JSON on line {i + 1}: {exc}") from None
+        articles.append(_article_from_record(record, path, i))
+    if not articles:
+        raise LoadError("no articles in JSONL")
+    return articles
+
+
+def read_text_file(path: Path, max_bytes: int) -> str:
+    """Read a file as UTF-8, refusing empty, oversized, binary and non-UTF-8 files."""
+    try:
+        size = path.stat().st_size
+        if size == 0:
+            raise LoadError("empty file")
+        if size > max_bytes:
+            raise LoadError(f"file too large ({size / 1e6:.1f} MB > {max_bytes / 1e6:.0f} MB)")
+        data = path.read_bytes()
+    except PermissionError:
+        raise LoadError("permission denied") from None
+    except OSError as exc:
+        raise LoadError(exc.strerror or str(exc)) from None
+    if b"\x00" in data[:8192]:
+        raise LoadError("binary file")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise LoadError(f"not valid UTF-8 (byte {exc.start})") from None
+
+
+def load_file(path: Path, max_bytes: int = 50_000_000) -> list[Article]:
+    """Load every article in one file."""
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise LoadError(f"unsupported file type {suffix or '(none)'}")
+    raw = read_text_file(path, max_bytes)
+    if not raw.strip():
+        raise LoadError("empty file")
+    if suffix in {".html", ".htm"}:
+        return [load_html(path, raw)]
+    if suffix == ".json":
+        return load_json(path, raw)
+    if suffix == ".jsonl":
+        return load_jsonl(path, raw)
+    return [load_text(path, raw)]
+
+
+def iter_files(paths: Iterable[str | Path]) -> Iterator[Path | Skipped]:
+    """Expand files and folders (recursively, sorted, links not followed into loops)."""
+    for given in paths:
+        path = Path(given)
+        if not path.exists():
+            yield Skipped(str(given), "no such file or directory")
+        elif path.is_dir():
+            for root, dirs, files in os.walk(path, onerror=None):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    child = Path(root) / name
+                    if not name.startswith(".") and child.suffix.lower() in SUPPORTED_SUFFIXES:
+                        yield child
+        else:
+            yield path
+
+
+def iter_articles(paths: Iterable[str | Path], max_bytes: int = 50_000_000) -> Iterator[Article | Skipped]:
+    """Every article found under ``paths``, with files that fail reported as Skipped."""
+    for item in iter_files(paths):
+        if isinstance(item, Skipped):
+            yield item
+            continue
+        resolved = item.resolve()
+        try:
+            yield from load_file(resolved, max_bytes)
+        except LoadError as exc:
+            yield Skipped(str(item), str(exc))
+        except Exception as exc:  # noqa: BLE001 - a parser bug must not stop the whole ingest
+            yield Skipped(str(item), f"could not parse: {type(exc).__name__}: {exc}".splitlines()[0])

@@ -1,0 +1,118 @@
+"""Retrieval of passages for a question, as a LangChain retriever."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from vectorstore.embeddings import PassageEmbedder
+from vectorstore.store import ChromaStore, Hit
+
+
+def hit_to_document(hit: Hit, **extra: Any) -> Document:
+    """A search hit as a LangChain Document (metadata carries id, offsets and scores)."""
+    return Document(
+        page_content=hit.text,
+        id=hit.passage_id,
+        metadata={**hit.metadata, "passage_id": hit.passage_id, "score": hit.score, **extra},
+    )
+
+
+def reciprocal_rank_fusion(rankings: list[list[str]], k: int = 60) -> dict[str, float]:
+    """RRF: each list adds ``1 / (k + rank)`` to the ids it ranks; no list can veto another."""
+    fused: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, pid in enumerate(ranking, start=1):
+            fused[pid] = fused.get(pid, 0.0) + 1.0 / (k + rank)
+    return fused
+
+
+def diversify(hits: list[Hit], k: int, per_article: int = 2) -> list[Hit]:
+    """The best ``k`` hits, at most ``per_article`` of one article while other articles can fill the
+    slots (a collection of one article still gets ``k`` passages). Rank order is kept."""
+    chosen: list[Hit] = []
+    passed: list[Hit] = []
+    count: dict[str, int] = {}
+    for hit in hits:
+        aid = str(hit.metadata.get("article_id", ""))
+        if count.get(aid, 0) < per_article:
+            chosen.append(hit)
+            count[aid] = count.get(aid, 0) + 1
+            if len(chosen) == k:
+                return chosen
+        else:
+            passed.append(hit)
+    keep = {id(h) for h in chosen + passed[: k - len(chosen)]}
+    return [h for h in hits if id(h) in keep]
+
+
+def merge_adjacent(hits: list[Hit]) -> list[Hit]:
+    """Join passages of one article that touch or overlap into one span (kept at the better rank)."""
+    merged: list[Hit] = []
+    for hit in hits:
+        meta = hit.metadata
+        for prev in merged:
+            pm = prev.metadata
+            if (
+                pm.get("article_id") == meta.get("article_id")
+                and pm.get("start", 0) <= meta.get("end", 0) + 1
+                and meta.get("start", 0) <= pm.get("end", 0) + 1
+            ):
+                first, second = (prev, hit) if pm["start"] <= meta["start"] else (hit, prev)
+                overlap = first.metadata["end"] - second.metadata["start"]
+                tail = second.text[overlap:] if overlap >= 0 else " " + second.text
+                prev.text = first.text + tail
+                prev.metadata = {**pm, "start": min(pm["start"], meta["start"]), "end": max(pm["end"], meta["end"])}
+                prev.metadata["dense_score"] = max(pm.get("dense_score", 0.0), meta.get("dense_score", 0.0))
+                break
+        else:
+            merged.append(Hit(hit.passage_id, hit.text, dict(meta), hit.score))
+    return merged
+
+
+class HybridRetriever(BaseRetriever):
+    """Dense (Chroma) and keyword (bm25s) legs fused with reciprocal rank fusion, then diversified:
+    at most two passages per article, adjacent passages of one article merged."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    store: ChromaStore
+    embedder: PassageEmbedder
+    keyword: Any = None  # KeywordIndex, or None for dense only
+    use_dense: bool = True
+    k: int = 5
+    candidates: int = 30
+    per_article: int = 2
+    where: dict[str, Any] | None = None
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+        dense: list[Hit] = []
+        if self.use_dense:
+            dense = self.store.query(self.embedder.embed_query(query), self.candidates, self.where)
+        keyword = self.keyword.search(query, self.candidates) if self.keyword is not None else []
+        fused = reciprocal_rank_fusion([[h.passage_id for h in dense], [pid for pid, _ in keyword]])
+        by_id = {h.passage_id: h for h in dense}
+        missing = [pid for pid, _ in keyword if pid not in by_id]
+        for hit in self.store.get_passages(missing):
+            by_id[hit.passage_id] = hit
+        dense_scores = {h.passage_id: h.score for h in dense}
+        keyword_scores = dict(keyword)
+        ranked = []
+        for pid in sorted(fused, key=fused.__getitem__, reverse=True):
+            hit = by_id.get(pid)
+            if hit is None or (self.where and not _matches(hit.metadata, self.where)):
+                continue
+            hit.metadata["dense_score"] = dense_scores.get(pid, 0.0)
+            hit.metadata["keyword_score"] = keyword_scores.get(pid, 0.0)
+            ranked.append(Hit(pid, hit.text, hit.metadata, fused[pid]))
+        chosen = merge_adjacent(diversify(ranked, self.k, self.per_article))
+        return [hit_to_document(h) for h in chosen]
+
+
+def _matches(meta: dict[str, Any], where: dict[str, Any]) -> bool:
+    """Simple equality filters for keyword-only hits (Chroma applies ``where`` to the dense leg)."""
+    return all(meta.get(key) == value for key, value in where.items() if not key.startswith("$"))

@@ -1,0 +1,204 @@
+"""The Chroma collection of passages: write whole articles, read manifests, query by vector."""
+
+from __future__ import annotations
+
+import warnings
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from vectorstore.documents import Article, Passage
+
+_GET_PAGE = 5000
+
+
+class StoreError(RuntimeError):
+    """The collection cannot be used as asked; the message says why."""
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    """What the collection knows about one article."""
+
+    article_id: str
+    source: str
+    title: str
+    date: int | None
+    lang: str
+    content_hash: str
+    passages_expected: int
+    passages_found: int
+
+    @property
+    def complete(self) -> bool:
+        """All of its passages are present (an interrupted write leaves this False)."""
+        return self.passages_found == self.passages_expected
+
+
+@dataclass
+class Hit:
+    """A passage returned by a search, with its metadata and score."""
+
+    passage_id: str
+    text: str
+    metadata: dict[str, Any]
+    score: float
+
+
+def epoch(date: datetime | None) -> int | None:
+    """Seconds since the epoch (naive dates are taken as UTC)."""
+    if date is None:
+        return None
+    if date.tzinfo is None:
+        date = date.replace(tzinfo=UTC)
+    return int(date.timestamp())
+
+
+def passage_metadata(article: Article, passage: Passage, total: int) -> dict[str, Any]:
+    """Filterable metadata stored with each passage (no None values: Chroma refuses them)."""
+    meta: dict[str, Any] = {
+        "article_id": article.article_id,
+        "source": article.source,
+        "title": article.title,
+        "lang": article.lang,
+        "content_hash": article.content_hash,
+        "chunk": passage.index,
+        "n_chunks": total,
+        "start": passage.start,
+        "end": passage.end,
+    }
+    if article.date is not None:
+        meta["date"] = epoch(article.date)
+        meta["date_iso"] = article.date.isoformat()
+    return meta
+
+
+class ChromaStore:
+    """A persistent Chroma collection that records the embedding model it was built with."""
+
+    def __init__(self, path: Path, collection: str, embedding_model: str, embedding_function: Any):
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        # Chroma tries to rebuild a stored embedding function by name; ours is always passed in.
+        warnings.filterwarnings("ignore", message="Could not reconstruct embedding function")
+
+        path.mkdir(parents=True, exist_ok=True)
+        self.client = chromadb.PersistentClient(
+            path=str(path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        )
+        self.collection = self.client.get_or_create_collection(
+            name=collection,
+            embedding_function=embedding_function,
+            configuration={"hnsw": {"space": "cosine"}},
+            metadata={"embedding_model": embedding_model},
+        )
+        built_with = (self.collection.metadata or {}).get("embedding_model")
+        if built_with and built_with != embedding_model:
+            raise StoreError(
+                f"collection {collection!r} was built with embedding model {built_with!r}, not "
+                f"{embedding_model!r}; use --collection to pick another collection or re-create this one"
+            )
+
+    def count(self) -> int:
+        """Number of passages stored."""
+        return self.collection.count()
+
+    def _all_metadatas(self, where: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
+        offset = 0
+        while True:
+            page = self.collection.get(where=where, include=["metadatas"], limit=_GET_PAGE, offset=offset)
+            metas = page["metadatas"] or []
+            rows.extend(dict(m) for m in metas)
+            if len(metas) < _GET_PAGE:
+                return rows
+            offset += _GET_PAGE
+
+    def articles(self) -> dict[str, StoredArticle]:
+        """Every stored article, keyed by article id."""
+        found: dict[str, int] = defaultdict(int)
+        first: dict[str, dict[str, Any]] = {}
+        for meta in self._all_metadatas():
+            aid = meta["article_id"]
+            found[aid] += 1
+            if aid not in first or meta.get("chunk", 0) < first[aid].get("chunk", 0):
+                first[aid] = meta
+        return {
+            aid: StoredArticle(
+                article_id=aid,
+                source=meta.get("source", ""),
+                title=meta.get("title", ""),
+                date=meta.get("date"),
+                lang=meta.get("lang", ""),
+                content_hash=meta.get("content_hash", ""),
+                passages_expected=int(meta.get("n_chunks", 0)),
+                passages_found=found[aid],
+            )
+            for aid, meta in first.items()
+        }
+
+    def write_articles(self, items: list[tuple[Article, list[Passage], list[list[float]]]]) -> None:
+        """Replace each article's passages with the given ones (old passages are deleted first)."""
+        ids: list[str] = []
+        docs: list[str] = []
+        metas: list[dict[str, Any]] = []
+        vectors: list[list[float]] = []
+        for article, passages, embeddings in items:
+            self.delete_article(article.article_id)
+            for passage, vector in zip(passages, embeddings, strict=True):
+                ids.append(passage.passage_id)
+                docs.append(passage.text)
+                metas.append(passage_metadata(article, passage, len(passages)))
+                vectors.append(vector)
+        max_batch = getattr(self.client, "get_max_batch_size", lambda: 5000)()
+        for at in range(0, len(ids), max_batch):
+            sl = slice(at, at + max_batch)
+            self.collection.add(ids=ids[sl], documents=docs[sl], metadatas=metas[sl], embeddings=vectors[sl])
+
+    def delete_article(self, article_id: str) -> int:
+        """Delete one article's passages; returns how many there were."""
+        existing = self.collection.get(where={"article_id": article_id}, include=[])["ids"]
+        if existing:
+            self.collection.delete(ids=existing)
+        return len(existing)
+
+    def article_passages(self, article_id: str) -> list[Hit]:
+        """All passages of one article, in order."""
+        page = self.collection.get(where={"article_id": article_id}, include=["documents", "metadatas"])
+        hits = [
+            Hit(pid, doc or "", dict(meta or {}), 0.0)
+            for pid, doc, meta in zip(page["ids"], page["documents"] or [], page["metadatas"] or [], strict=True)
+        ]
+        return sorted(hits, key=lambda h: h.metadata.get("chunk", 0))
+
+    def get_passages(self, ids: list[str]) -> list[Hit]:
+        """Passages by id, in the order given (missing ones are left out)."""
+        if not ids:
+            return []
+        page = self.collection.get(ids=ids, include=["documents", "metadatas"])
+        by_id = {
+            pid: Hit(pid, doc or "", dict(meta or {}), 0.0)
+            for pid, doc, meta in zip(page["ids"], page["documents"] or [], page["metadatas"] or [], strict=True)
+        }
+        return [by_id[i] for i in ids if i in by_id]
+
+    def query(self, vector: list[float], k: int, where: dict[str, Any] | None = None) -> list[Hit]:
+        """The ``k`` passages nearest to ``vector``; score is cosine similarity."""
+        n = self.count()
+        if n == 0:
+            return []
+        res = self.collection.query(
+            query_embeddings=[vector],
+            n_results=min(k, n),
+            where=where,
+            include=["documents", "metadatas", "distances"],
+        )
+        return [
+            Hit(pid, doc or "", dict(meta or {}), 1.0 - float(dist))
+            for pid, doc, meta, dist in zip(
+                res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0], strict=True
+            )
+        ]
