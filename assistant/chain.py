@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
+import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -13,8 +15,15 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.retrievers import BaseRetriever
 
-from assistant.citations import StreamingCitationFilter
-from prompts import answer_prompt, closest_articles_label, language_name, refusal_sentence
+from assistant.citations import StreamingCitationFilter, repair_citations, unsupported_sentences
+from prompts import (
+    answer_prompt,
+    check_prompt,
+    closest_articles_label,
+    language_name,
+    refusal_sentence,
+    rewrite_prompt,
+)
 from vectorstore.language import detect_language
 
 
@@ -45,6 +54,9 @@ class Answer:
     sources: list[Source]
     language: str
     timings: dict[str, float] = field(default_factory=dict)
+    unsupported: list[str] = field(default_factory=list)
+    rewritten: str | None = None
+    no_probability: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The ``--json`` shape: question, answer, declined, citations, sources, plus language and timings."""
@@ -100,6 +112,29 @@ def format_passages(sources: list[Source]) -> str:
     return "\n\n".join(blocks)
 
 
+_YES = {"yes", "ya", "y"}
+_NO = {"no", "tidak", "n"}
+
+
+def no_probability(message: Any) -> float | None:
+    """P(no) / (P(yes) + P(no)) from the first token's top logprobs of a yes/no reply."""
+    content = ((getattr(message, "response_metadata", {}) or {}).get("logprobs") or {}).get("content") or []
+    if not content:
+        return None
+    yes = no = 0.0
+    for alt in content[0].get("top_logprobs") or []:
+        token = str(alt.get("token", "")).strip().lower()
+        if token in _YES:
+            yes += math.exp(float(alt["logprob"]))
+        elif token in _NO:
+            no += math.exp(float(alt["logprob"]))
+    return no / (yes + no) if yes + no > 0 else None
+
+
+def _strip_markers(text: str) -> str:
+    return re.sub(r"\s*\[\d+\]", "", text)
+
+
 def looks_declined(answer: str, lang: str) -> bool:
     """True when the model answered with the refusal sentence (of the question's language or English)."""
     text = " ".join(answer.lower().split())
@@ -122,17 +157,42 @@ def refusal_text(lang: str, sources: list[Source]) -> str:
 class Answerer:
     """Retrieval + prompt + LLM, streaming events; citations are checked before text is shown."""
 
-    def __init__(self, retriever: BaseRetriever, llm: BaseChatModel, min_relevance: float = 0.0):
+    def __init__(
+        self,
+        retriever: BaseRetriever,
+        llm: BaseChatModel,
+        min_relevance: float = 0.0,
+        similarity: Callable[[str, str], float] | None = None,
+        max_no_probability: float | None = None,
+    ):
         self.retriever = retriever
         self.llm = llm
         self.min_relevance = min_relevance
+        self.similarity = similarity
+        self.max_no_probability = max_no_probability
+        self.check_chain = check_prompt() | llm.bind(max_tokens=1, temperature=0.0, logprobs=True, top_logprobs=10)
         self.chain = answer_prompt() | llm | StrOutputParser()
+        self.rewrite_chain = rewrite_prompt() | llm.bind(max_tokens=80) | StrOutputParser()
 
-    def stream(self, question: str) -> Iterator[Event]:
-        """Answer ``question``: yields ``sources`` first, then ``token`` events, then ``done``."""
+    def standalone_question(self, question: str, history: list[tuple[str, str]]) -> str:
+        """The question rewritten to stand alone, using the conversation so far (skipped on the first turn)."""
+        if not history:
+            return question
+        turns = "\n".join(f"Q: {q}\nA: {_strip_markers(a)}" for q, a in history[-3:])
+        rewritten = self.rewrite_chain.invoke({"history": turns, "question": question}).strip()
+        rewritten = rewritten.splitlines()[0].strip().strip('"') if rewritten else ""
+        return rewritten or question
+
+    def stream(self, question: str, history: list[tuple[str, str]] | None = None) -> Iterator[Event]:
+        """Answer ``question`` (a follow-up when ``history`` holds earlier (question, answer) turns):
+        yields ``rewritten`` (follow-ups only), ``sources``, then ``token`` events, then ``done``."""
         t0 = time.perf_counter()
         lang = detect_language(question)
-        docs = self.retriever.invoke(question)
+        query = self.standalone_question(question, history or [])
+        rewritten = query if query != question else None
+        if rewritten:
+            yield Event("rewritten", text=rewritten)
+        docs = self.retriever.invoke(query)
         sources = to_sources(docs)
         timings = {"retrieval_s": time.perf_counter() - t0}
         yield Event("sources", sources=sources)
@@ -141,15 +201,26 @@ class Answerer:
             text = refusal_text(lang, sources)
             yield Event("token", text=text)
             timings["total_s"] = time.perf_counter() - t0
-            answer = Answer(question, text, True, [], sources, lang, timings)
+            answer = Answer(question, text, True, [], sources, lang, timings, rewritten=rewritten)
             yield Event("done", answer=answer)
             return
         inputs = {
             "passages": format_passages(sources),
-            "question": question,
+            "question": rewritten or question,
             "language": language_name(lang),
             "refusal": refusal_sentence(lang),
         }
+        p_no = None
+        if self.max_no_probability is not None:
+            p_no = no_probability(self.check_chain.invoke(inputs))
+            timings["check_s"] = time.perf_counter() - t0
+            if p_no is not None and p_no > self.max_no_probability:
+                text = refusal_text(lang, sources)
+                yield Event("token", text=text)
+                timings["total_s"] = time.perf_counter() - t0
+                answer = Answer(question, text, True, [], sources, lang, timings, [], rewritten, p_no)
+                yield Event("done", answer=answer)
+                return
         citations = StreamingCitationFilter(len(sources))
         parts: list[str] = []
         for chunk in self.chain.stream(inputs):
@@ -171,13 +242,21 @@ class Answerer:
                 yield Event("token", text=extra)
             text = refusal_text(lang, sources)
         timings["total_s"] = time.perf_counter() - t0
-        cited = [] if declined else citations.cited
-        yield Event("done", answer=Answer(question, text, declined, cited, sources, lang, timings))
+        if not declined:
+            # words of the question and of the titles say nothing about which passage supports a claim
+            known = " ".join([rewritten or question, *{s.title for s in sources}])
+            text = repair_citations(text, {s.n: s.passage for s in sources}, known)
+        cited = [] if declined else [int(n) for n in dict.fromkeys(re.findall(r"\[(\d+)\]", text))]
+        unsupported = (
+            [] if declined else unsupported_sentences(text, {s.n: s.passage for s in sources}, self.similarity)
+        )
+        answer = Answer(question, text, declined, cited, sources, lang, timings, unsupported, rewritten, p_no)
+        yield Event("done", answer=answer)
 
-    def ask(self, question: str) -> Answer:
+    def ask(self, question: str, history: list[tuple[str, str]] | None = None) -> Answer:
         """Answer without streaming."""
         answer = None
-        for event in self.stream(question):
+        for event in self.stream(question, history):
             if event.kind == "done":
                 answer = event.answer
         assert answer is not None

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
+import math
 import re
+import unicodedata
+from collections.abc import Callable
 
 # [1], [1, 2], [1][2], [1-2] are accepted; anything else in brackets is left alone.
 _MARKER = re.compile(r"([ \t]*)\[\s*(\d{1,3}(?:\s*(?:,|;|-|–)\s*\d{1,3})*)\s*\]")
@@ -57,15 +61,118 @@ class StreamingCitationFilter:
         """Text that is safe to show now."""
         self._pending += chunk
         cut = self._pending.rfind("[")
-        while cut > 0 and self._pending[cut - 1] in " \t":  # the space may go with a dropped marker
+        if cut < 0 or "]" in self._pending[cut:] or len(self._pending) - cut > _MAX_MARKER:
+            cut = len(self._pending)
+        while cut > 0 and self._pending[cut - 1] in " \t":  # a space may go with a dropped marker
             cut -= 1
-        if cut >= 0 and "]" not in self._pending[cut:] and len(self._pending) - cut <= _MAX_MARKER:
-            ready, self._pending = self._pending[:cut], self._pending[cut:]
-        else:
-            ready, self._pending = self._pending, ""
+        ready, self._pending = self._pending[:cut], self._pending[cut:]
         return self._emit(ready) if ready else ""
 
     def flush(self) -> str:
         """The rest, at the end of the stream."""
         ready, self._pending = self._pending, ""
         return self._emit(ready) if ready else ""
+
+
+_SENTENCE = re.compile(r"[^.!?。！？\n]+(?:[.!?。！？]+|$)(?:\s*\[\d+\])*", re.UNICODE)
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+_NO_SPACE_SCRIPT = re.compile(r"^[\u0e00-\u0eff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+$")
+
+
+def answer_sentences(text: str) -> list[str]:
+    """The sentences of an answer, each with the citation markers that follow it."""
+    return [m.group().strip() for m in _SENTENCE.finditer(text) if _TOKEN.search(m.group())]
+
+
+def _key_terms(text: str) -> set[str]:
+    """Numbers and longer words (names, content words) of a text, lower-cased, markers removed."""
+    from vectorstore.keyword import tokenize
+
+    terms = set()
+    for tok in tokenize(_MARKER.sub(" ", text)):
+        no_space = bool(_NO_SPACE_SCRIPT.match(tok))
+        # numbers, longer words, and character bigrams of scripts written without spaces
+        if tok.isdigit() or (len(tok) >= 4 and not no_space) or (len(tok) == 2 and no_space):
+            terms.add(tok)
+    return terms
+
+
+def lexical_support(sentence: str, passage: str) -> float:
+    """Share of the sentence's numbers and content words that occur in the passage (0..1).
+
+    Scripts without spaces (Chinese, Thai) are compared by character bigrams instead."""
+    terms = _key_terms(sentence)
+    if not terms:
+        return 1.0
+    haystack = unicodedata.normalize("NFKC", passage).lower()
+    words = {w for w in _TOKEN.findall(haystack) if len(w) >= 5}
+    # a passage word inside a term counts too: Indonesian affixes (perintah -> memerintahkan)
+    found = sum(1 for t in terms if t in haystack or any(w in t for w in words))
+    return found / len(terms)
+
+
+def unsupported_sentences(
+    text: str,
+    passages: dict[int, str],
+    similarity: Callable[[str, str], float] | None = None,
+    lexical_bound: float = 0.5,
+    similarity_bound: float = 0.9,
+) -> list[str]:
+    """Sentences with no citation, or whose cited passages share too little with them.
+
+    A sentence is supported when, for some cited passage, enough of its names/numbers/content words
+    appear in the passage, or (if ``similarity`` is given) its embedding is close enough."""
+    bad = []
+    for sentence in answer_sentences(text):
+        cited = [n for m in _MARKER.finditer(sentence) for n in _numbers(m.group(2)) if n in passages]
+        if not cited:
+            bad.append(_MARKER.sub("", sentence).strip())
+            continue
+        plain = _MARKER.sub("", sentence).strip()
+        if any(lexical_support(plain, passages[n]) >= lexical_bound for n in cited):
+            continue
+        if similarity is not None and any(similarity(plain, passages[n]) >= similarity_bound for n in cited):
+            continue
+        bad.append(plain)
+    return bad
+
+
+def _weighted_support(terms: set[str], passage: str, weights: dict[str, float]) -> float:
+    haystack = unicodedata.normalize("NFKC", passage).lower()
+    words = {w for w in _TOKEN.findall(haystack) if len(w) >= 5}
+    return sum(weights[t] for t in terms if t in haystack or (" " not in t and any(w in t for w in words)))
+
+
+def _terms_and_pairs(text: str) -> set[str]:
+    """Key terms plus consecutive word pairs: pairs ("kim jong", "jong un") tell names apart."""
+    words = _TOKEN.findall(_MARKER.sub(" ", text).lower())
+    return _key_terms(text) | {f"{a} {b}" for a, b in itertools.pairwise(words)}
+
+
+def repair_citations(text: str, passages: dict[int, str], question: str = "", margin: float = 0.5) -> str:
+    """Point each sentence's citation at the passage that supports it best, when the cited one
+    clearly does not: terms are weighted by how rare they are among the given passages (a name found
+    in only one passage decides) and words repeated from ``question`` (the question, titles) count little. Sentences
+    without citations are left as they are."""
+    asked = _terms_and_pairs(question)
+    out = []
+    pos = 0
+    for match in _SENTENCE.finditer(text):
+        sentence = match.group()
+        markers = [n for m in _MARKER.finditer(sentence) for n in _numbers(m.group(2)) if n in passages]
+        terms = _terms_and_pairs(sentence)
+        if markers and terms:
+            df = {t: sum(1 for p in passages.values() if t in unicodedata.normalize("NFKC", p).lower()) for t in terms}
+            weights = {t: math.log(1 + len(passages) / (1 + df[t])) * (0.2 if t in asked else 1.0) for t in terms}
+            scores = {n: _weighted_support(terms, p, weights) for n, p in passages.items()}
+            best = max(scores, key=scores.__getitem__)
+            if best not in markers and scores[best] - max(scores[n] for n in markers) >= margin:
+                sentence = _MARKER.sub("", sentence).rstrip()
+                end = len(sentence.rstrip(".!?。！？"))
+                sentence = f"{sentence[:end]} [{best}]{sentence[end:]}"
+                if match.group().endswith((" ", "\n")):
+                    sentence += match.group()[len(match.group().rstrip()) :]
+        out.append(text[pos : match.start()] + sentence)
+        pos = match.end()
+    out.append(text[pos:])
+    return "".join(out)

@@ -56,6 +56,9 @@ def prediction(qid: str, answer: Answer, seconds: float) -> dict[str, Any]:
         "sources": source_names(answer.sources),
         "declined": answer.declined,
         "citations": answer.citations,
+        "no_probability": answer.no_probability,
+        "best_score": max((s.score for s in answer.sources), default=0.0),
+        "unsupported": len(answer.unsupported),
         "seconds": round(seconds, 2),
     }
 

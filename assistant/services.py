@@ -115,4 +115,12 @@ class Services:
         """Retrieval + LLM with checked citations."""
         from assistant.chain import Answerer
 
-        return Answerer(self.retriever(), self.llm, self.settings.min_relevance)
+        s = self.settings
+        check = s.max_no_probability if s.refusal_check else None
+        return Answerer(self.retriever(), self.llm, s.min_relevance, self.similarity, check)
+
+    def similarity(self, sentence: str, passage: str) -> float:
+        """Cosine similarity of an answer sentence and a passage (for the citation support check)."""
+        q = self.embedder.embed_query(sentence)
+        p = self.embedder.embed_documents([passage])[0]
+        return float(sum(a * b for a, b in zip(q, p, strict=True)))

@@ -70,13 +70,19 @@ class Settings(BaseSettings):
     max_tokens: int = Field(default=400, ge=16, le=8192, description="Longest answer, in tokens.")
     temperature: float = Field(default=0.1, ge=0.0, le=2.0, description="LLM sampling temperature.")
     top_k: int = Field(default=5, ge=1, le=50, description="Passages given to the model.")
-    chunk_size: int = Field(default=700, ge=100, le=8000, description="Target passage length in characters.")
-    chunk_overlap: int = Field(default=120, ge=0, le=2000, description="Characters repeated between passages.")
+    chunk_size: int = Field(default=400, ge=100, le=8000, description="Target passage length in characters.")
+    chunk_overlap: int = Field(default=80, ge=0, le=2000, description="Characters repeated between passages.")
     min_relevance: float = Field(
-        default=0.78,
+        default=0.79,
         ge=0.0,
         le=1.0,
         description="Best dense cosine below which the question is declined without calling the LLM.",
+    )
+    refusal_check: bool = Field(
+        default=True, description="Ask the model whether the passages answer the question before answering."
+    )
+    max_no_probability: float = Field(
+        default=0.5, ge=0.0, le=1.0, description="Decline when the check's P(no) is above this (calibrated)."
     )
     max_file_mb: float = Field(default=50.0, gt=0, description="Files larger than this are skipped.")
 

@@ -44,3 +44,19 @@ def answer_prompt() -> Any:
     return ChatPromptTemplate.from_messages(
         [("system", read_prompt("system.txt")), ("human", read_prompt("answer.txt"))]
     )
+
+
+def rewrite_prompt() -> Any:
+    """The template that turns a follow-up question into a standalone one."""
+    from langchain_core.prompts import PromptTemplate
+
+    return PromptTemplate.from_template(read_prompt("rewrite.txt"))
+
+
+def check_prompt() -> Any:
+    """The answerability check: same system prompt and passages as the answer, so its prefix is cached."""
+    from langchain_core.prompts import ChatPromptTemplate
+
+    return ChatPromptTemplate.from_messages(
+        [("system", read_prompt("system.txt")), ("human", read_prompt("check.txt"))]
+    )

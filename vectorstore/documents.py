@@ -17,12 +17,18 @@ class Article:
     title: str = ""
     date: datetime | None = None
     lang: str = ""
+    titled: bool = True  # False when the title was made up from the file name
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def article_id(self) -> str:
         """Stable id derived from the normalized source."""
         return article_id_for(self.source)
+
+    def embedding_text(self, passage_text: str) -> str:
+        """What is embedded and keyword-indexed for a passage: its article's real title helps both
+        legs find passages that never repeat the subject's name."""
+        return f"{self.title}\n{passage_text}" if self.titled and self.title else passage_text
 
     @property
     def content_hash(self) -> str:

@@ -65,6 +65,11 @@ class Ingester:
         self.chunk_overlap = chunk_overlap
         self.max_bytes = max_bytes
 
+    @property
+    def chunking(self) -> str:
+        """The passage settings; articles cut with other settings are re-cut on the next ingest."""
+        return f"{self.chunk_size}/{self.chunk_overlap}"
+
     def ingest(self, paths: Iterable[str | Path], progress: IngestProgress | None = None) -> IngestReport:
         """Ingest every article under ``paths``; files that fail are reported, the rest stored."""
         report = IngestReport()
@@ -85,9 +90,10 @@ class Ingester:
                 continue
             seen.add(aid)
             old = stored.get(aid)
-            if old is not None and old.complete and old.content_hash == item.content_hash:
+            unchanged = old is not None and old.content_hash == item.content_hash and old.chunking == self.chunking
+            if unchanged and old.complete:
                 if keyword_counts.get(aid) != old.passages_found:
-                    self._reindex_keywords(aid)  # repair from Chroma, no re-embedding
+                    self._reindex_keywords(item)  # repair from Chroma, no re-embedding
                 report.unchanged.append(item.source)
                 continue
             (report.replaced if old is not None else report.added).append(item.source)
@@ -102,7 +108,7 @@ class Ingester:
         return report
 
     def _flush(self, pending: list[tuple[Article, list[Passage]]], progress: IngestProgress | None) -> int:
-        texts = [p.text for _, passages in pending for p in passages]
+        texts = [article.embedding_text(p.text) for article, passages in pending for p in passages]
         vectors = self.get_embedder().embed_documents(
             texts, progress=(progress.passages_embedded if progress else None)
         )
@@ -111,14 +117,16 @@ class Ingester:
         for article, passages in pending:
             items.append((article, passages, vectors[at : at + len(passages)]))
             at += len(passages)
-        self.store.write_articles(items)
+        self.store.write_articles(items, self.chunking)
         for article, passages in pending:
-            self.keyword.replace_article(article.article_id, [(p.passage_id, p.text) for p in passages])
+            self.keyword.replace_article(
+                article.article_id, [(p.passage_id, article.embedding_text(p.text)) for p in passages]
+            )
         return len(texts)
 
-    def _reindex_keywords(self, article_id: str) -> None:
-        hits = self.store.article_passages(article_id)
-        self.keyword.replace_article(article_id, [(h.passage_id, h.text) for h in hits])
+    def _reindex_keywords(self, article: Article) -> None:
+        hits = self.store.article_passages(article.article_id)
+        self.keyword.replace_article(article.article_id, [(h.passage_id, article.embedding_text(h.text)) for h in hits])
 
     def remove(self, source: str) -> int:
         """Delete the article whose source (or id, or file name) is ``source``; returns passages removed."""

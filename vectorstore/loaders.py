@@ -110,24 +110,27 @@ def _title_from_path(path: Path) -> str:
     return path.stem.replace("-", " ").replace("_", " ").strip()
 
 
-def _make_article(source: str, text: str, title: str, date: datetime | None, lang: str = "") -> Article:
+def _make_article(
+    source: str, text: str, title: str, date: datetime | None, lang: str = "", fallback_title: str = ""
+) -> Article:
+    """Clean and build an article; ``fallback_title`` (from the file name) is used when it has none."""
     text = clean_text(text)
     if not text:
         raise LoadError("no text")
     title = clean_text(title).replace("\n", " ")
-    return Article(
-        source=source, text=text, title=title, date=date, lang=lang or detect_language(text[:2000], default="")
-    )
+    titled = bool(title)
+    title = title or fallback_title
+    lang = lang or detect_language(text[:2000], default="")
+    return Article(source=source, text=text, title=title, date=date, lang=lang, titled=titled)
 
 
 def load_text(path: Path, raw: str) -> Article:
     """A .txt or .md article: optional front matter, title line, dated line, body."""
     meta, raw = _front_matter(clean_text(raw))
-    title, date, body = _split_title_and_date(raw, meta.get("title") or _title_from_path(path))
-    if meta.get("title"):
-        title = meta["title"]
+    title, date, body = _split_title_and_date(raw, "")
+    title = meta.get("title") or title
     date = parse_date(meta.get("date")) or date
-    return _make_article(str(path), body, title, date, meta.get("lang", ""))
+    return _make_article(str(path), body, title, date, meta.get("lang", ""), _title_from_path(path))
 
 
 def load_html(path: Path, raw: str) -> Article:
@@ -144,9 +147,10 @@ def load_html(path: Path, raw: str) -> Article:
     return _make_article(
         data.get("url") or str(path),
         text,
-        data.get("title") or _title_from_path(path),
+        data.get("title") or "",
         parse_date(data.get("date")),
         data.get("language") or "",
+        _title_from_path(path),
     )
 
 
@@ -166,10 +170,10 @@ def _article_from_record(record: Any, path: Path, position: int) -> Article:
         raise LoadError(f"item {position} has no text field")
     url = _first(record, "url", "link", "source", "id")
     source = normalize_source(str(url)) if url else f"{path}#{position}"
-    title = str(_first(record, "title", "headline") or _title_from_path(path))
+    title = str(_first(record, "title", "headline") or "")
     date = parse_date(_first(record, "date", "published", "publication_date", "pubDate", "published_at"))
     lang = str(_first(record, "lang", "language") or "")
-    return _make_article(source, text, title, date, lang)
+    return _make_article(source, text, title, date, lang, _title_from_path(path))
 
 
 def load_json(path: Path, raw: str) -> list[Article]:

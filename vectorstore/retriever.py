@@ -22,12 +22,15 @@ def hit_to_document(hit: Hit, **extra: Any) -> Document:
     )
 
 
-def reciprocal_rank_fusion(rankings: list[list[str]], k: int = 60) -> dict[str, float]:
-    """RRF: each list adds ``1 / (k + rank)`` to the ids it ranks; no list can veto another."""
+def reciprocal_rank_fusion(
+    rankings: list[list[str]], k: int = 60, weights: list[float] | None = None
+) -> dict[str, float]:
+    """Weighted RRF: list i adds ``weights[i] / (k + rank)`` to the ids it ranks; no list can veto another."""
     fused: dict[str, float] = {}
-    for ranking in rankings:
+    for i, ranking in enumerate(rankings):
+        weight = weights[i] if weights else 1.0
         for rank, pid in enumerate(ranking, start=1):
-            fused[pid] = fused.get(pid, 0.0) + 1.0 / (k + rank)
+            fused[pid] = fused.get(pid, 0.0) + weight / (k + rank)
     return fused
 
 
@@ -50,8 +53,9 @@ def diversify(hits: list[Hit], k: int, per_article: int = 2) -> list[Hit]:
     return [h for h in hits if id(h) in keep]
 
 
-def merge_adjacent(hits: list[Hit]) -> list[Hit]:
-    """Join passages of one article that touch or overlap into one span (kept at the better rank)."""
+def merge_adjacent(hits: list[Hit], max_chars: int = 600) -> list[Hit]:
+    """Join passages of one article that touch or overlap into one span (kept at the better rank),
+    as long as the joined span stays under ``max_chars`` (small models copy long passages verbatim)."""
     merged: list[Hit] = []
     for hit in hits:
         meta = hit.metadata
@@ -61,6 +65,7 @@ def merge_adjacent(hits: list[Hit]) -> list[Hit]:
                 pm.get("article_id") == meta.get("article_id")
                 and pm.get("start", 0) <= meta.get("end", 0) + 1
                 and meta.get("start", 0) <= pm.get("end", 0) + 1
+                and max(pm["end"], meta["end"]) - min(pm["start"], meta["start"]) <= max_chars
             ):
                 first, second = (prev, hit) if pm["start"] <= meta["start"] else (hit, prev)
                 overlap = first.metadata["end"] - second.metadata["start"]
@@ -87,6 +92,9 @@ class HybridRetriever(BaseRetriever):
     k: int = 5
     candidates: int = 30
     per_article: int = 2
+    # Tuned on eval-dev (400-char passages): dense weighs 1.5x keyword, k=10 (recall@5 0.951 vs 0.938 at 1/1/60).
+    rrf_k: int = 10
+    dense_weight: float = 1.5
     where: dict[str, Any] | None = None
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
@@ -94,7 +102,9 @@ class HybridRetriever(BaseRetriever):
         if self.use_dense:
             dense = self.store.query(self.embedder.embed_query(query), self.candidates, self.where)
         keyword = self.keyword.search(query, self.candidates) if self.keyword is not None else []
-        fused = reciprocal_rank_fusion([[h.passage_id for h in dense], [pid for pid, _ in keyword]])
+        fused = reciprocal_rank_fusion(
+            [[h.passage_id for h in dense], [pid for pid, _ in keyword]], self.rrf_k, [self.dense_weight, 1.0]
+        )
         by_id = {h.passage_id: h for h in dense}
         missing = [pid for pid, _ in keyword if pid not in by_id]
         for hit in self.store.get_passages(missing):

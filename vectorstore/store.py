@@ -28,6 +28,7 @@ class StoredArticle:
     date: int | None
     lang: str
     content_hash: str
+    chunking: str
     passages_expected: int
     passages_found: int
 
@@ -56,9 +57,10 @@ def epoch(date: datetime | None) -> int | None:
     return int(date.timestamp())
 
 
-def passage_metadata(article: Article, passage: Passage, total: int) -> dict[str, Any]:
+def passage_metadata(article: Article, passage: Passage, total: int, chunking: str = "") -> dict[str, Any]:
     """Filterable metadata stored with each passage (no None values: Chroma refuses them)."""
     meta: dict[str, Any] = {
+        "chunking": chunking,
         "article_id": article.article_id,
         "source": article.source,
         "title": article.title,
@@ -134,14 +136,16 @@ class ChromaStore:
                 date=meta.get("date"),
                 lang=meta.get("lang", ""),
                 content_hash=meta.get("content_hash", ""),
+                chunking=meta.get("chunking", ""),
                 passages_expected=int(meta.get("n_chunks", 0)),
                 passages_found=found[aid],
             )
             for aid, meta in first.items()
         }
 
-    def write_articles(self, items: list[tuple[Article, list[Passage], list[list[float]]]]) -> None:
-        """Replace each article's passages with the given ones (old passages are deleted first)."""
+    def write_articles(self, items: list[tuple[Article, list[Passage], list[list[float]]]], chunking: str = "") -> None:
+        """Replace each article's passages with the given ones (old passages are deleted first);
+        ``chunking`` records the passage size settings they were cut with."""
         ids: list[str] = []
         docs: list[str] = []
         metas: list[dict[str, Any]] = []
@@ -151,7 +155,7 @@ class ChromaStore:
             for passage, vector in zip(passages, embeddings, strict=True):
                 ids.append(passage.passage_id)
                 docs.append(passage.text)
-                metas.append(passage_metadata(article, passage, len(passages)))
+                metas.append(passage_metadata(article, passage, len(passages), chunking))
                 vectors.append(vector)
         max_batch = getattr(self.client, "get_max_batch_size", lambda: 5000)()
         for at in range(0, len(ids), max_batch):

@@ -133,22 +133,40 @@ _ServerKey = tuple[str, int, int]
 
 @dataclass(eq=False)
 class _ServerHandle:
-    """A loaded ``xllamacpp.Server`` plus the cancel flags of its live streams."""
+    """A loaded ``xllamacpp.Server``."""
 
     server: Any
-    active: set[threading.Event] = field(default_factory=set)
-    lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def cancel_all(self) -> None:
-        """Ask every in-flight generation on this server to stop."""
-        with self.lock:
-            for event in self.active:
-                event.set()
+
+@dataclass(eq=False)
+class _Generation:
+    """An in-flight generation: its worker thread and cancel flag."""
+
+    handle: _ServerHandle
+    worker: threading.Thread
+    cancel: threading.Event = field(default_factory=threading.Event)
 
 
 _servers: dict[_ServerKey, _ServerHandle] = {}
 _servers_lock = threading.Lock()
 _load_locks: dict[_ServerKey, threading.Lock] = {}
+_generations: set[_Generation] = set()
+_generations_lock = threading.Lock()
+
+#: How long interpreter exit waits for cancelled generations to return. A
+#: generation can only be cancelled once prompt processing is over, and a
+#: worker thread still inside llama.cpp when Python finalises aborts the
+#: process ("FATAL: exception not rethrown").
+_EXIT_JOIN_TIMEOUT_S = 120.0
+
+
+def _cancel_generations(handle: _ServerHandle | None = None) -> list[_Generation]:
+    """Set the cancel flag of in-flight generations (of ``handle``, or all)."""
+    with _generations_lock:
+        selected = [g for g in _generations if handle is None or g.handle is handle]
+    for generation in selected:
+        generation.cancel.set()
+    return selected
 
 
 def _load_server(key: _ServerKey) -> Any:
@@ -177,7 +195,13 @@ def _load_server(key: _ServerKey) -> Any:
     params.api_keys = [secrets.token_urlsafe(32)]
     params.n_threads_http = 1
     params.endpoint_slots = False
-    return xllamacpp.Server(params)
+    try:
+        return xllamacpp.Server(params)
+    except RuntimeError as exc:  # xllamacpp gives no detail; llama.cpp logs are silenced
+        msg = (
+            f"could not load GGUF model {model_path!r} ({exc}); set {__name__}.LOG_VERBOSITY = 3 to see llama.cpp's log"
+        )
+        raise RuntimeError(msg) from exc
 
 
 def _get_server(key: _ServerKey) -> _ServerHandle:
@@ -205,13 +229,13 @@ def _close_server(key: _ServerKey) -> bool:
         return False
     # Stop in-flight generations; their worker threads still hold a reference
     # to the server, so it is actually freed when the last of them returns.
-    handle.cancel_all()
+    _cancel_generations(handle)
     del handle
     return True
 
 
 def close_all_models() -> None:
-    """Unload every cached embedded model (also registered with ``atexit``).
+    """Unload every cached embedded model.
 
     In-flight generations are asked to stop; the native server (weights, KV
     cache, task loop thread and HTTP listener) is freed once no call is using
@@ -223,7 +247,14 @@ def close_all_models() -> None:
         _close_server(key)
 
 
-atexit.register(close_all_models)
+def _shutdown() -> None:
+    """At interpreter exit: cancel generations, wait for workers, unload models."""
+    for generation in _cancel_generations():
+        generation.worker.join(_EXIT_JOIN_TIMEOUT_S)
+    close_all_models()
+
+
+atexit.register(_shutdown)
 
 
 # ---------------------------------------------------------------------------
@@ -250,7 +281,6 @@ def _stream_chunks(handle: _ServerHandle, request: dict[str, Any]) -> Iterator[d
     cancel the task at the next token.
     """
     chunks: queue.SimpleQueue[Any] = queue.SimpleQueue()
-    cancel = threading.Event()
 
     def on_chunk(chunk: dict[str, Any]) -> bool:
         chunks.put(chunk)
@@ -263,13 +293,14 @@ def _stream_chunks(handle: _ServerHandle, request: dict[str, Any]) -> Iterator[d
             chunks.put(_WorkerFailed(exc))
         finally:
             chunks.put(_DONE)
-            with handle.lock:
-                handle.active.discard(cancel)
+            with _generations_lock:
+                _generations.discard(generation)
 
-    with handle.lock:
-        handle.active.add(cancel)
-    worker = threading.Thread(target=work, name="xllamacpp-generate", daemon=True)
-    worker.start()
+    generation = _Generation(handle, threading.Thread(target=work, name="xllamacpp-generate", daemon=True))
+    cancel = generation.cancel
+    with _generations_lock:
+        _generations.add(generation)
+    generation.worker.start()
     try:
         while True:
             item = chunks.get()

@@ -30,3 +30,25 @@ def test_streaming_unclosed_bracket_is_flushed():
     f = StreamingCitationFilter(2)
     assert f.feed("harga [naik") == "harga"
     assert f.flush() == " [naik"
+
+
+def test_support_check_marks_uncited_and_unsupported_sentences():
+    from assistant.citations import unsupported_sentences
+
+    passages = {
+        1: "Pasukan Korea Utara membantu merebut kembali wilayah Kursk.",
+        2: "Keputusan itu atas perintah langsung dari Pemimpin Korea Utara, Kim Jong Un.",
+    }
+    text = (
+        "Pemimpin Korea Utara, Kim Jong Un, memberi perintah langsung [2]. "
+        "Harga beras naik 10 persen [1]. Tanpa sumber."
+    )
+    assert unsupported_sentences(text, passages) == ["Harga beras naik 10 persen.", "Tanpa sumber."]
+
+
+def test_support_check_for_chinese():
+    from assistant.citations import unsupported_sentences
+
+    passages = {1: "维多利亚的主要政党包括中左翼的 澳大利亚工党"}
+    assert unsupported_sentences("维多利亚的主要政党包括工党 [1]。", passages) == []
+    assert unsupported_sentences("东京的人口很多 [1]。", passages) == ["东京的人口很多。"]

@@ -12,7 +12,7 @@ def test_precedence_defaults_file_env_flags(tmp_path, monkeypatch):
     assert s.top_k == 7  # file beats default
     assert s.collection == "from-env"  # env beats file
     assert s.threads == 2  # flag beats everything
-    assert s.chunk_size == 700  # default
+    assert s.chunk_size == 400  # default
 
 
 def test_bad_values_name_the_key(tmp_path):

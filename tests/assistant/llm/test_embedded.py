@@ -1,30 +1,18 @@
-"""End-to-end test of the in-process xllamacpp chat model.
-
-Needs a real GGUF chat model, given by the ``ASSISTANT_TEST_GGUF`` environment
-variable; skipped when it is not set. The value is read when the test runs and,
-as a fallback, when this module is imported: the autouse fixture in
-``tests/conftest.py`` removes ``ASSISTANT_*`` variables before each test.
-"""
+"""End-to-end test of the in-process xllamacpp chat model with the real default GGUF."""
 
 from __future__ import annotations
 
-import os
+import json
 
 import pytest
 
 from assistant.llm.embedded import EmbeddedChatModel
 
-_GGUF_AT_IMPORT = os.environ.get("ASSISTANT_TEST_GGUF")
-
 
 @pytest.mark.e2e
-def test_streams_incrementally_and_honours_stop() -> None:
+def test_streams_incrementally_and_honours_stop(gguf_path) -> None:
     """Streaming yields several chunks; a stop sequence truncates the reply."""
-    model_path = os.environ.get("ASSISTANT_TEST_GGUF") or _GGUF_AT_IMPORT
-    if not model_path:
-        pytest.skip("ASSISTANT_TEST_GGUF is not set")
-
-    llm = EmbeddedChatModel(model_path=model_path, temperature=0.0, max_tokens=24)
+    llm = EmbeddedChatModel(model_path=str(gguf_path), temperature=0.0, max_tokens=24)
     prompt = "Count from 1 to 10, separated by commas. Output only the numbers."
 
     pieces = [chunk.content for chunk in llm.stream(prompt)]
@@ -38,3 +26,16 @@ def test_streams_incrementally_and_honours_stop() -> None:
     assert "3" not in reply.content
     assert "1" in reply.content
     assert reply.response_metadata.get("finish_reason") == "stop"
+
+
+@pytest.mark.e2e
+def test_json_schema_constrains_output(gguf_path) -> None:
+    """Constrained decoding yields JSON of the requested shape (used for structured checks)."""
+    llm = EmbeddedChatModel(model_path=str(gguf_path), temperature=0.0, max_tokens=40)
+    schema = {
+        "type": "object",
+        "properties": {"found": {"type": "boolean"}},
+        "required": ["found"],
+    }
+    reply = llm.invoke("Is Jakarta in Indonesia? Answer as JSON.", json_schema=schema)
+    assert isinstance(json.loads(str(reply.content))["found"], bool)

@@ -1,0 +1,110 @@
+"""Answer-chain logic with a scripted chat model (the real model is covered by the e2e tests)."""
+
+from langchain_core.documents import Document
+from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+from langchain_core.messages import AIMessage
+from langchain_core.retrievers import BaseRetriever
+from pydantic import Field
+
+from assistant.chain import Answerer
+
+
+class FixedRetriever(BaseRetriever):
+    docs: list[Document]
+    queries: list[str] = Field(default_factory=list)
+
+    def _get_relevant_documents(self, query, *, run_manager):
+        self.queries.append(query)
+        return self.docs
+
+
+def _doc(i, text, score=0.9):
+    meta = {
+        "article_id": f"a{i}",
+        "source": f"/x/a{i}.txt",
+        "title": f"T{i}",
+        "start": 0,
+        "end": len(text),
+        "dense_score": score,
+        "score": 0.03,
+        "passage_id": f"a{i}:0",
+        "date_iso": "2025-04-29T10:21:00",
+    }
+    return Document(page_content=text, metadata=meta)
+
+
+DOCS = [
+    _doc(1, "Pasukan Korea Utara membantu merebut Kursk."),
+    _doc(2, "Pengiriman pasukan atas perintah langsung Pemimpin Korea Utara, Kim Jong Un."),
+]
+
+
+def _model(*replies):
+    return GenericFakeChatModel(messages=iter([AIMessage(content=r) for r in replies]))
+
+
+def test_stream_yields_sources_then_tokens_and_drops_bad_citations():
+    answerer = Answerer(FixedRetriever(docs=DOCS), _model("Kim Jong Un memerintahkannya [2][7]. Ya [9]."))
+    events = list(answerer.stream("Siapa yang memerintahkan pengiriman pasukan?"))
+    assert events[0].kind == "sources" and len(events[0].sources) == 2
+    shown = "".join(e.text for e in events if e.kind == "token")
+    assert "[7]" not in shown and "[9]" not in shown
+    answer = events[-1].answer
+    assert answer.citations == [2]
+    assert answer.language == "id"
+    assert answer.unsupported == ["Ya."]
+    assert answer.to_json()["sources"][1]["passage"].startswith("Pengiriman")
+
+
+def test_refusal_sentence_from_the_model_is_marked_declined():
+    reply = "Artikel-artikel yang tersedia tidak memuat informasi untuk menjawab pertanyaan ini."
+    answer = Answerer(FixedRetriever(docs=DOCS), _model(reply)).ask("Berapa harga cabai?")
+    assert answer.declined and answer.citations == []
+    assert "T1" in answer.answer  # names the closest articles
+
+
+def test_low_relevance_declines_without_calling_the_model():
+    docs = [_doc(1, "Resep kue.", score=0.5)]
+    answer = Answerer(FixedRetriever(docs=docs), _model(), min_relevance=0.78).ask("Who won the election?")
+    assert answer.declined
+    assert answer.answer.startswith("The articles do not contain")
+
+
+def test_follow_up_is_rewritten_before_retrieval():
+    retriever = FixedRetriever(docs=DOCS, queries=[])
+    model = _model("Siapa yang memerintahkan Korea Utara mengirim pasukan ke Rusia?", "Kim Jong Un [2].")
+    answerer = Answerer(retriever, model)
+    history = [("Apa yang dilakukan Korea Utara?", "Korea Utara mengirim pasukan ke Rusia [1].")]
+    events = list(answerer.stream("Siapa yang memerintahkannya?", history))
+    assert events[0].kind == "rewritten"
+    assert retriever.queries == ["Siapa yang memerintahkan Korea Utara mengirim pasukan ke Rusia?"]
+    assert events[-1].answer.rewritten == retriever.queries[0]
+
+
+def test_first_turn_is_not_rewritten():
+    retriever = FixedRetriever(docs=DOCS, queries=[])
+    Answerer(retriever, _model("Kim Jong Un [2].")).ask("Siapa yang memerintahkan pengiriman pasukan?")
+    assert retriever.queries == ["Siapa yang memerintahkan pengiriman pasukan?"]
+
+
+def _verdict(p_yes):
+    import math
+
+    top = [{"token": "yes", "logprob": math.log(p_yes)}, {"token": "no", "logprob": math.log(1 - p_yes)}]
+    return AIMessage(
+        content="yes" if p_yes > 0.5 else "no",
+        response_metadata={"logprobs": {"content": [{"token": "x", "logprob": 0.0, "top_logprobs": top}]}},
+    )
+
+
+def test_answerability_check_declines_when_no_is_likely():
+    model = GenericFakeChatModel(messages=iter([_verdict(0.2)]))
+    answer = Answerer(FixedRetriever(docs=DOCS), model, max_no_probability=0.5).ask("Berapa harga cabai?")
+    assert answer.declined and answer.no_probability == 0.8
+
+
+def test_answerability_check_lets_answer_through():
+    model = GenericFakeChatModel(messages=iter([_verdict(0.9), AIMessage(content="Kim Jong Un [2].")]))
+    answer = Answerer(FixedRetriever(docs=DOCS), model, max_no_probability=0.5).ask("Siapa yang memerintahkan?")
+    assert not answer.declined and answer.citations == [2]
+    assert abs(answer.no_probability - 0.1) < 1e-9
