@@ -91,6 +91,9 @@ def _settings(args: argparse.Namespace) -> Any:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``assistant`` command; returns the exit code."""
+    # Offline by default: models are resolved locally, so nothing may reach for a hub or telemetry.
+    for key, value in (("HF_HUB_OFFLINE", "1"), ("TRANSFORMERS_OFFLINE", "1"), ("ANONYMIZED_TELEMETRY", "False")):
+        os.environ.setdefault(key, value)
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

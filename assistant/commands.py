@@ -115,14 +115,22 @@ def run_ask(settings: Settings, question: str, as_json: bool) -> int:
         print_json(answerer.ask(question).to_json())
         return 0
     answer: Answer | None = None
+    streamed: list[str] = []
     for event in answerer.stream(question):
-        if event.kind == "token":
+        if event.kind == "rewritten":
+            err.print(Text(f"(searching for: {safe(event.text)})", style="dim"))
+        elif event.kind == "token":
+            streamed.append(event.text)
             out.file.write(safe(event.text))
             out.file.flush()
         elif event.kind == "done":
             answer = event.answer
     out.file.write("\n")
     assert answer is not None
+    if not answer.declined and "".join(streamed).strip() != answer.answer:
+        out.print(Text("Citations checked: ", style="bold yellow") + Text(safe(answer.answer)))
+    for sentence in answer.unsupported:
+        out.print(Text("not supported by its cited passage: ", style="yellow") + Text(safe(sentence)))
     print_sources(answer.sources, answer.citations)
     return 0
 
