@@ -19,10 +19,12 @@ def make_chat_model(settings: Settings, gguf_path: Callable[[], Path]) -> BaseCh
     trigger model preparation.
     """
     from assistant.llm.embedded import EmbeddedChatModel
+    from vectorstore.cpu import free_cores
 
     return EmbeddedChatModel(
         model_path=str(gguf_path()),
-        n_threads=settings.threads,
+        # threads beyond the free cores oversubscribe: decoding was seen to fall below 0.5 tokens/s
+        n_threads=settings.threads or free_cores(),
         n_ctx=settings.context_size,
         temperature=settings.temperature,
         max_tokens=settings.max_tokens,
