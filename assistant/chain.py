@@ -15,7 +15,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.retrievers import BaseRetriever
 
-from assistant.citations import StreamingCitationFilter, repair_citations, unsupported_sentences
+from assistant.citations import StreamingCitationFilter, grounding, repair_citations, unsupported_sentences
 from prompts import (
     answer_prompt,
     check_prompt,
@@ -41,6 +41,7 @@ class Source:
     end: int
     score: float
     passage_id: str = ""
+    keyword_score: float = 0.0
 
 
 @dataclass
@@ -57,12 +58,14 @@ class Answer:
     unsupported: list[str] = field(default_factory=list)
     rewritten: str | None = None
     no_probability: float | None = None
+    grounding: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The ``--json`` shape: question, answer, declined, citations, sources, plus language and timings."""
         data = asdict(self)
         for src in data["sources"]:
             src.pop("passage_id", None)
+            src.pop("keyword_score", None)
         return data
 
 
@@ -98,18 +101,16 @@ def to_sources(docs: list[Document]) -> list[Source]:
             end=int(d.metadata.get("end", 0)),
             score=round(float(d.metadata.get("dense_score") or d.metadata.get("score", 0.0)), 4),
             passage_id=str(d.metadata.get("passage_id", d.id or "")),
+            keyword_score=round(float(d.metadata.get("keyword_score", 0.0)), 3),
         )
         for i, d in enumerate(docs, start=1)
     ]
 
 
 def format_passages(sources: list[Source]) -> str:
-    """The numbered passages block of the prompt."""
-    blocks = []
-    for s in sources:
-        head = s.title + (f" ({s.date[:10]})" if s.date else "")
-        blocks.append(f"[{s.n}] {head}\n{s.passage}")
-    return "\n\n".join(blocks)
+    """The numbered passages block of the prompt. Titles are left out: measured on the sample
+    question, the small model echoed them into answers and cited the wrong passage more often."""
+    return "\n\n".join(f"[{s.n}] {s.passage}" for s in sources)
 
 
 _YES = {"yes", "ya", "y"}
@@ -242,15 +243,16 @@ class Answerer:
                 yield Event("token", text=extra)
             text = refusal_text(lang, sources)
         timings["total_s"] = time.perf_counter() - t0
+        # words of the question and of the titles say nothing about which passage supports a claim
+        known = " ".join([rewritten or question, *{s.title for s in sources}])
         if not declined:
-            # words of the question and of the titles say nothing about which passage supports a claim
-            known = " ".join([rewritten or question, *{s.title for s in sources}])
             text = repair_citations(text, {s.n: s.passage for s in sources}, known)
         cited = [] if declined else [int(n) for n in dict.fromkeys(re.findall(r"\[(\d+)\]", text))]
         unsupported = (
             [] if declined else unsupported_sentences(text, {s.n: s.passage for s in sources}, self.similarity)
         )
-        answer = Answer(question, text, declined, cited, sources, lang, timings, unsupported, rewritten, p_no)
+        ground = None if declined else grounding(text, [s.passage for s in sources], known)
+        answer = Answer(question, text, declined, cited, sources, lang, timings, unsupported, rewritten, p_no, ground)
         yield Event("done", answer=answer)
 
     def ask(self, question: str, history: list[tuple[str, str]] | None = None) -> Answer:

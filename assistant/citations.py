@@ -176,3 +176,13 @@ def repair_citations(text: str, passages: dict[int, str], question: str = "", ma
         pos = match.end()
     out.append(text[pos:])
     return "".join(out)
+
+
+def grounding(answer: str, passages: list[str], known: str = "") -> float:
+    """Share of the answer's own terms (numbers, names, content words not already in ``known``: the
+    question and titles) that occur in the given passages; low values mean invented content."""
+    terms = _key_terms(answer) - _key_terms(known)
+    if not terms:
+        return 1.0
+    haystack = unicodedata.normalize("NFKC", " ".join(passages)).lower()
+    return sum(1 for t in terms if t in haystack) / len(terms)

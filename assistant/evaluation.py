@@ -57,6 +57,8 @@ def prediction(qid: str, answer: Answer, seconds: float) -> dict[str, Any]:
         "declined": answer.declined,
         "citations": answer.citations,
         "no_probability": answer.no_probability,
+        "grounding": answer.grounding,
+        "keyword_best": max((float(s.keyword_score) for s in answer.sources), default=0.0),
         "best_score": max((s.score for s in answer.sources), default=0.0),
         "unsupported": len(answer.unsupported),
         "seconds": round(seconds, 2),
