@@ -84,7 +84,7 @@ def answer_sentences(text: str) -> list[str]:
     return [m.group().strip() for m in _SENTENCE.finditer(text) if _TOKEN.search(m.group())]
 
 
-def _key_terms(text: str) -> set[str]:
+def key_terms(text: str) -> set[str]:
     """Numbers and longer words (names, content words) of a text, lower-cased, markers removed."""
     from vectorstore.keyword import tokenize
 
@@ -101,7 +101,7 @@ def lexical_support(sentence: str, passage: str) -> float:
     """Share of the sentence's numbers and content words that occur in the passage (0..1).
 
     Scripts without spaces (Chinese, Thai) are compared by character bigrams instead."""
-    terms = _key_terms(sentence)
+    terms = key_terms(sentence)
     if not terms:
         return 1.0
     haystack = unicodedata.normalize("NFKC", passage).lower()
@@ -146,7 +146,7 @@ def _weighted_support(terms: set[str], passage: str, weights: dict[str, float]) 
 def _terms_and_pairs(text: str) -> set[str]:
     """Key terms plus consecutive word pairs: pairs ("kim jong", "jong un") tell names apart."""
     words = _TOKEN.findall(_MARKER.sub(" ", text).lower())
-    return _key_terms(text) | {f"{a} {b}" for a, b in itertools.pairwise(words)}
+    return key_terms(text) | {f"{a} {b}" for a, b in itertools.pairwise(words)}
 
 
 def repair_citations(text: str, passages: dict[int, str], question: str = "", margin: float = 0.5) -> str:
@@ -181,7 +181,7 @@ def repair_citations(text: str, passages: dict[int, str], question: str = "", ma
 def grounding(answer: str, passages: list[str], known: str = "") -> float:
     """Share of the answer's own terms (numbers, names, content words not already in ``known``: the
     question and titles) that occur in the given passages; low values mean invented content."""
-    terms = _key_terms(answer) - _key_terms(known)
+    terms = key_terms(answer) - key_terms(known)
     if not terms:
         return 1.0
     haystack = unicodedata.normalize("NFKC", " ".join(passages)).lower()

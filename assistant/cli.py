@@ -55,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("paths", nargs="+", metavar="PATH")
     _add_common(ingest, suppress=True)
 
+    chat = sub.add_parser("chat", help="open the chat (the default with no command)")
+    _add_common(chat, suppress=True)
+
     sources = sub.add_parser("sources", help="list the articles in the collection")
     sources.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON")
     _add_common(sources, suppress=True)
@@ -136,10 +139,11 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         from assistant.commands import run_ask
 
         return run_ask(_settings(args), question.strip(), as_json=bool(getattr(args, "json", False)))
-    if command is None:
-        parser.print_help()
-        return EXIT_OK
     settings = _settings(args)
+    if command in (None, "chat"):
+        from assistant.commands import run_chat
+
+        return run_chat(settings)
     from assistant import commands
 
     if command == "ingest":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -322,4 +323,17 @@ def run_eval(settings: Settings, args: Any) -> int:
     subset.write_text("".join(json.dumps(q, ensure_ascii=False) + "\n" for q in questions), encoding="utf-8")
     out_text = score(pred_path, subset, scorer=gold.parent / "score.py")
     print(out_text)
+    return 0
+
+
+def run_chat(settings: Settings) -> int:
+    """``assistant`` / ``assistant chat``: the Textual chat."""
+    from assistant.services import Services
+    from assistant.tui.app import AssistantApp
+
+    if not sys.stdin.isatty() or not sys.stdout.isatty():
+        from assistant.cli import CliError
+
+        raise CliError("the chat needs a terminal; use --ask QUESTION for scripts", 2)
+    AssistantApp(Services(settings)).run()
     return 0

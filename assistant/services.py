@@ -110,6 +110,12 @@ class Services:
             where=where,
         )
 
+    def switch_llm(self, name: str) -> None:
+        """Use another bundled GGUF from the next question on."""
+        self.settings = self.settings.model_copy(update={"llm_model": name, "llm_path": None})
+        self.__dict__.pop("llm", None)
+        self.__dict__.pop("answerer", None)
+
     @cached_property
     def answerer(self) -> Answerer:
         """Retrieval + LLM with checked citations."""

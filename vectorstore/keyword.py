@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import threading
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -44,7 +45,11 @@ class KeywordIndex:
     def __init__(self, directory: Path):
         directory.mkdir(parents=True, exist_ok=True)
         self.directory = directory
-        self.db = sqlite3.connect(directory / "tokens.sqlite", timeout=30, isolation_level=None)
+        # shared by the chat's worker threads; every use goes through self.lock
+        self.db = sqlite3.connect(
+            directory / "tokens.sqlite", timeout=30, isolation_level=None, check_same_thread=False
+        )
+        self.lock = threading.RLock()
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute(
             "CREATE TABLE IF NOT EXISTS passages (passage_id TEXT PRIMARY KEY, article_id TEXT NOT NULL,"
@@ -69,7 +74,7 @@ class KeywordIndex:
     def replace_article(self, article_id: str, passages: list[tuple[str, str]]) -> None:
         """Set the passages ``(passage_id, text)`` of one article (in one transaction)."""
         rows = [(pid, article_id, " ".join(tokenize(text))) for pid, text in passages]
-        with self.db:
+        with self.lock, self.db:
             self.db.execute("BEGIN IMMEDIATE")
             self.db.execute("DELETE FROM passages WHERE article_id = ?", (article_id,))
             self.db.executemany("INSERT OR REPLACE INTO passages VALUES (?, ?, ?)", rows)
@@ -77,14 +82,16 @@ class KeywordIndex:
 
     def delete_article(self, article_id: str) -> None:
         """Remove one article's passages."""
-        with self.db:
+        with self.lock, self.db:
             self.db.execute("BEGIN IMMEDIATE")
             self.db.execute("DELETE FROM passages WHERE article_id = ?", (article_id,))
             self._bump()
 
     def article_passage_counts(self) -> dict[str, int]:
         """How many passages each article has here (to check agreement with Chroma)."""
-        return dict(self.db.execute("SELECT article_id, COUNT(*) FROM passages GROUP BY article_id").fetchall())
+        with self.lock:
+            rows = self.db.execute("SELECT article_id, COUNT(*) FROM passages GROUP BY article_id").fetchall()
+        return dict(rows)
 
     def _load(self) -> None:
         import bm25s
@@ -122,6 +129,10 @@ class KeywordIndex:
 
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
         """The ``k`` best passages for ``query`` as ``(passage_id, bm25 score)``, best first."""
+        with self.lock:
+            return self._search(query, k)
+
+    def _search(self, query: str, k: int) -> list[tuple[str, float]]:
         self._load()
         tokens = tokenize(query)
         if not self._ids or not tokens:

@@ -1,0 +1,1 @@
+"""The Textual chat interface (``assistant`` with no arguments, or ``assistant chat``)."""

@@ -1,0 +1,439 @@
+"""The chat: a Textual app over the same services as the CLI. Models, retrieval, ingestion and
+generation run in worker threads, so the interface never blocks."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Footer, Header, OptionList, Static
+from textual.worker import Worker, get_current_worker
+
+from assistant.tui.history import Conversation, ConversationStore, Turn, to_markdown
+from assistant.tui.widgets import AnswerMessage, Notice, PromptInput, QuestionMessage, SourceItem
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "articles"
+HELP = """Commands:
+  /ingest PATH   add articles (files or folders); the chat stays usable
+  /sources       browse and remove articles
+  /new           start a new conversation
+  /history       open an earlier conversation
+  /export [FILE] save this conversation as Markdown with footnotes
+  /model [NAME]  show the models, or switch the bundled LLM
+  /help          this text
+Keys: Enter send · Ctrl+J new line · Esc cancel the answer · Ctrl+N/Ctrl+P next/previous cited source ·
+Enter on a source opens the article · F2 ingest the bundled examples · Ctrl+Q quit"""
+
+
+def article_text(passages: list[Any]) -> str:
+    """Rebuild an article's text from its passages (each is ``text[start:end]`` of it)."""
+    end = max((int(p.metadata.get("end", 0)) for p in passages), default=0)
+    chars = [" "] * end
+    for p in passages:
+        start = int(p.metadata.get("start", 0))
+        chars[start : start + len(p.text)] = list(p.text)
+    return "".join(chars)
+
+
+class ArticleScreen(ModalScreen[None]):
+    """The whole article, scrolled to the cited passage, which is highlighted."""
+
+    BINDINGS = [Binding("escape,q", "dismiss", "Close")]
+
+    def __init__(self, title: str, text: str, start: int, end: int) -> None:
+        super().__init__()
+        self.title_text, self.text, self.start, self.end = title, text, start, end
+
+    def compose(self) -> ComposeResult:
+        body = Text(self.text)
+        body.stylize("reverse", self.start, self.end)
+        with VerticalScroll(id="article"):
+            yield Static(Text(self.title_text, style="bold"), markup=False)
+            yield Static(body, markup=False, id="article-body")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        line = self.text[: self.start].count("\n") + self.start // 100
+        self.query_one("#article", VerticalScroll).scroll_to(y=max(0, line - 2), animate=False)
+
+
+class SourcesScreen(Screen[None]):
+    """Articles in the collection; ``d`` removes the selected one."""
+
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("d", "remove", "Remove article")]
+
+    def __init__(self, services: Any) -> None:
+        super().__init__()
+        self.services = services
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield DataTable(cursor_type="row", id="articles")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("title", "date", "lang", "passages", "source")
+        self.refresh_rows()
+
+    def refresh_rows(self) -> None:
+        """Reload the table from the collection."""
+        from assistant.commands import _date
+
+        table = self.query_one(DataTable)
+        table.clear()
+        for a in sorted(self.services.store.articles().values(), key=lambda a: a.title):
+            row = (Text(a.title), _date(a.date), a.lang, str(a.passages_found), Text(a.source))
+            table.add_row(*row, key=a.article_id)
+
+    def action_remove(self) -> None:
+        table = self.query_one(DataTable)
+        if table.row_count == 0:
+            return
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        removed = self.services.ingester.remove(str(key))
+        self.app.notify(f"removed {removed} passages")
+        self.refresh_rows()
+
+
+class HistoryScreen(ModalScreen[str | None]):
+    """Pick an earlier conversation."""
+
+    BINDINGS = [Binding("escape", "dismiss", "Close")]
+
+    def __init__(self, conversations: list[Conversation]) -> None:
+        super().__init__()
+        self.conversations = conversations
+
+    def compose(self) -> ComposeResult:
+        options = [f"{c.id}  {c.title}" for c in self.conversations] or ["(no saved conversations)"]
+        yield OptionList(*options, id="history")
+
+    @on(OptionList.OptionSelected)
+    def picked(self, event: OptionList.OptionSelected) -> None:
+        index = event.option_index
+        self.dismiss(self.conversations[index].id if index < len(self.conversations) else None)
+
+
+class AssistantApp(App[None]):
+    """Ask questions about your articles; answers stream in with checked citations."""
+
+    TITLE = "Article assistant"
+    CSS_PATH = "app.tcss"
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel answer"),
+        # priority: these must win over the prompt's own editing keys
+        Binding("ctrl+n", "next_source", "Next source", priority=True),
+        Binding("ctrl+p", "previous_source", "Prev source", priority=True),
+        Binding("f2", "ingest_examples", "Ingest examples"),
+        Binding("ctrl+q", "quit", "Quit"),
+    ]
+
+    def __init__(self, services: Any) -> None:
+        super().__init__()
+        self.services = services
+        self.conversations = ConversationStore(services.settings.data_dir / "conversations")
+        self.conversation = Conversation()
+        self.phase = "starting"
+        self.article_count: int | None = None
+        self.answer_worker: Worker[None] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="main"):
+            yield VerticalScroll(id="chat")
+            yield VerticalScroll(id="sources")
+        yield Static(id="status", markup=False)
+        yield PromptInput(id="prompt", soft_wrap=True, show_line_numbers=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#sources").border_title = "Sources"
+        self.query_one(PromptInput).focus()
+        self.set_state("loading models")
+        self.warm_up()
+
+    # ----------------------------------------------------------------- state and notices
+
+    def set_state(self, state: str) -> None:
+        """Update the status line: article count, model, state."""
+        self.phase = state
+        s = self.services.settings
+        model = s.llm_path.name if s.llm_path else s.llm_model
+        count = "…" if self.article_count is None else str(self.article_count)
+        self.query_one("#status", Static).update(Text(f" {count} articles · {model} · {state}"))
+
+    def say(self, text: str, style: str = "italic") -> None:
+        """Add a system line to the conversation."""
+        chat = self.query_one("#chat", VerticalScroll)
+        chat.mount(Notice(text, style))
+        chat.scroll_end(animate=False)
+
+    @work(thread=True, exclusive=True, group="warmup")
+    def warm_up(self) -> None:
+        """Load the embedding model and open the collection without blocking the interface."""
+        try:
+            count = len(self.services.store.articles())
+            self.services.embedder  # noqa: B018 - loads the model now rather than on the first question
+        except Exception as exc:  # noqa: BLE001 - shown to the user, not raised
+            self.call_from_thread(self.notify, f"cannot open the collection: {exc}", severity="error")
+            self.call_from_thread(self.set_state, "error")
+            return
+        self.call_from_thread(self.collection_ready, count)
+
+    def collection_ready(self, count: int) -> None:
+        self.article_count = count
+        self.set_state("ready")
+        if count == 0:
+            self.say("No articles yet. Add some with /ingest PATH, or press F2 to ingest the bundled examples.")
+
+    # ----------------------------------------------------------------- asking
+
+    @on(PromptInput.Submitted)
+    def submitted(self, event: PromptInput.Submitted) -> None:
+        text = event.text
+        if text.startswith("/"):
+            self.run_command(text)
+            return
+        if self.answer_worker is not None and self.answer_worker.is_running:
+            self.notify("an answer is still running (Esc cancels it)", severity="warning")
+            return
+        if self.article_count == 0:
+            self.notify("no articles yet: /ingest PATH or F2", severity="warning")
+            return
+        chat = self.query_one("#chat", VerticalScroll)
+        question = QuestionMessage(text)
+        answer = AnswerMessage()
+        chat.mount(question)
+        chat.mount(answer)
+        chat.scroll_end(animate=False)
+        self.set_state("retrieving")
+        self.answer_worker = self.answer(text, self.conversation.history(), answer, question)
+
+    @work(thread=True, exclusive=True, group="answer")
+    def answer(self, question: str, history: list[tuple[str, str]], widget: AnswerMessage, asked: Any) -> None:
+        """Stream one answer; closing the stream on cancel stops the model."""
+        worker = get_current_worker()
+        try:
+            stream = self.services.answerer.stream(question, history)
+        except Exception as exc:  # noqa: BLE001
+            self.call_from_thread(self.answer_failed, widget, exc)
+            return
+        try:
+            for event in stream:
+                if worker.is_cancelled:
+                    break
+                self.call_from_thread(self.handle_answer_event, event, widget, asked)
+        except Exception as exc:  # noqa: BLE001 - backend down, model missing: a notification
+            self.call_from_thread(self.answer_failed, widget, exc)
+        finally:
+            stream.close()
+            if worker.is_cancelled:
+                self.call_from_thread(self.answer_cancelled, widget)
+
+    def handle_answer_event(self, event: Any, widget: AnswerMessage, asked: Any) -> None:
+        if event.kind == "rewritten":
+            asked.update(Text(f"{asked.renderable}\n(searching for: {event.text})", style="bold"))
+        elif event.kind == "sources":
+            self.show_sources(event.sources, "", [])
+            self.set_state("thinking")
+        elif event.kind == "token":
+            if self.phase != "streaming":
+                self.set_state("streaming")
+            widget.add(event.text)
+            self.query_one("#chat", VerticalScroll).scroll_end(animate=False)
+        elif event.kind == "done":
+            answer = event.answer
+            widget.finish(answer)
+            self.show_sources(answer.sources, answer.answer, answer.citations)
+            self.conversation.turns.append(
+                Turn(
+                    question=answer.question,
+                    answer=answer.answer,
+                    declined=answer.declined,
+                    citations=answer.citations,
+                    sources=[asdict(s) for s in answer.sources],
+                    unsupported=answer.unsupported,
+                    rewritten=answer.rewritten,
+                )
+            )
+            self.conversations.save(self.conversation)
+            self.set_state("ready")
+
+    def answer_failed(self, widget: AnswerMessage, exc: Exception) -> None:
+        widget.update("*(no answer)*")
+        self.notify(f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}", severity="error")
+        self.set_state("ready")
+
+    def answer_cancelled(self, widget: AnswerMessage) -> None:
+        widget.update((widget.text or "") + " *(cancelled)*")
+        self.set_state("ready")
+
+    def action_cancel(self) -> None:
+        """Esc: stop the running answer."""
+        if self.answer_worker is not None and self.answer_worker.is_running:
+            self.answer_worker.cancel()
+            self.set_state("cancelling")
+
+    # ----------------------------------------------------------------- sources
+
+    def show_sources(self, sources: list[Any], answer_text: str, cited: list[int]) -> None:
+        """List the passages, cited ones first."""
+        panel = self.query_one("#sources", VerticalScroll)
+        panel.remove_children()
+        ordered = [s for s in sources if s.n in cited] + [s for s in sources if s.n not in cited]
+        panel.mount_all(SourceItem(s, answer_text, s.n in cited) for s in ordered)
+
+    def _move_source(self, step: int) -> None:
+        items = list(self.query(SourceItem))
+        if not items:
+            return
+        current = next((i for i, item in enumerate(items) if item.has_focus), -1)
+        target = items[(current + step) % len(items)]
+        target.focus()
+        target.scroll_visible()
+
+    def action_next_source(self) -> None:
+        self._move_source(1)
+
+    def action_previous_source(self) -> None:
+        self._move_source(-1)
+
+    @on(SourceItem.Open)
+    def open_article(self, event: SourceItem.Open) -> None:
+        source = event.source
+        passages = self.services.store.article_passages(source.article_id)
+        self.push_screen(ArticleScreen(source.title or source.source, article_text(passages), source.start, source.end))
+
+    # ----------------------------------------------------------------- commands
+
+    def get_system_commands(self, screen: Screen[Any]) -> Any:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Ingest examples", "Add the bundled example articles", self.action_ingest_examples)
+        yield SystemCommand("Sources", "Browse and remove articles", lambda: self.run_command("/sources"))
+        yield SystemCommand("New conversation", "Start over", lambda: self.run_command("/new"))
+        yield SystemCommand("History", "Open an earlier conversation", lambda: self.run_command("/history"))
+        yield SystemCommand("Export", "Save the conversation as Markdown", lambda: self.run_command("/export"))
+        yield SystemCommand("Model", "Show the models", lambda: self.run_command("/model"))
+
+    def run_command(self, line: str) -> None:
+        """Run a slash command."""
+        name, _, arg = line.strip().partition(" ")
+        arg = arg.strip()
+        if name == "/help":
+            self.say(HELP, style="")
+        elif name == "/ingest":
+            if not arg:
+                self.notify("usage: /ingest PATH", severity="warning")
+            else:
+                self.ingest([arg])
+        elif name == "/sources":
+            self.push_screen(SourcesScreen(self.services))
+        elif name == "/new":
+            self.conversation = Conversation()
+            self.query_one("#chat", VerticalScroll).remove_children()
+            self.query_one("#sources", VerticalScroll).remove_children()
+            self.say("New conversation.")
+        elif name == "/history":
+            self.push_screen(HistoryScreen(self.conversations.list()), self.load_conversation)
+        elif name == "/export":
+            self.export(arg)
+        elif name == "/model":
+            self.model_command(arg)
+        else:
+            self.notify(f"unknown command {name} (see /help)", severity="warning")
+
+    def load_conversation(self, conversation_id: str | None) -> None:
+        """Show a saved conversation and continue it."""
+        if not conversation_id:
+            return
+        self.conversation = self.conversations.load(conversation_id)
+        chat = self.query_one("#chat", VerticalScroll)
+        chat.remove_children()
+        for turn in self.conversation.turns:
+            chat.mount(QuestionMessage(turn.question, turn.rewritten))
+            widget = AnswerMessage()
+            chat.mount(widget)
+            widget.text = turn.answer
+            widget.update(turn.answer)
+
+    def export(self, arg: str) -> None:
+        """Write the conversation as Markdown with numbered footnotes."""
+        if not self.conversation.turns:
+            self.notify("nothing to export yet", severity="warning")
+            return
+        default = self.services.settings.data_dir / "exports" / f"{self.conversation.id}.md"
+        path = Path(arg).expanduser() if arg else default
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(to_markdown(self.conversation), encoding="utf-8")
+        except OSError as exc:
+            self.notify(f"cannot write {path}: {exc.strerror}", severity="error")
+            return
+        self.say(f"Exported to {path}")
+
+    def model_command(self, arg: str) -> None:
+        """Show the models, or switch the bundled LLM (loaded on the next question)."""
+        from assistant.models.catalog import GGUF_MODELS
+
+        s = self.services.settings
+        if not arg:
+            self.say(
+                f"LLM: {s.llm_path or s.llm_model} (choices: {', '.join(GGUF_MODELS)})\n"
+                f"Embeddings: {s.embedding_model}\nCollection: {s.collection} in {s.data_dir}",
+                style="",
+            )
+            return
+        if arg not in GGUF_MODELS:
+            self.notify(f"unknown model {arg}; choices: {', '.join(GGUF_MODELS)}", severity="error")
+            return
+        self.services.switch_llm(arg)
+        self.say(f"Switched to {arg}; it loads with the next question.")
+        self.set_state("ready")
+
+    def action_ingest_examples(self) -> None:
+        """F2: ingest the bundled example articles."""
+        self.ingest([str(EXAMPLES)])
+
+    @work(thread=True, group="ingest")
+    def ingest(self, paths: list[str]) -> None:
+        """Ingest in the background with a progress line; the chat stays usable."""
+        app = self
+
+        class Progress:
+            articles = 0
+            passages = 0
+
+            def article_seen(self, article: Any) -> None:
+                self.articles += 1
+                app.call_from_thread(app.set_state, f"ingesting: {self.articles} articles, {self.passages} passages")
+
+            def passages_embedded(self, count: int) -> None:
+                self.passages += count
+                app.call_from_thread(app.set_state, f"ingesting: {self.articles} articles, {self.passages} passages")
+
+        try:
+            report = self.services.ingester.ingest(paths, Progress())
+            count = len(self.services.store.articles())
+        except Exception as exc:  # noqa: BLE001
+            self.call_from_thread(self.notify, f"ingest failed: {exc}", severity="error")
+            self.call_from_thread(self.set_state, "ready")
+            return
+        summary = (
+            f"Ingested: {len(report.added)} added, {len(report.replaced)} replaced, "
+            f"{len(report.unchanged)} unchanged, {len(report.skipped)} skipped ({report.passages} passages)."
+        )
+        skipped = "".join(f"\n  skipped {s.path}: {s.reason}" for s in report.skipped[:20])
+        self.call_from_thread(self.ingest_done, count, summary + skipped)
+
+    def ingest_done(self, count: int, summary: str) -> None:
+        self.article_count = count
+        self.say(summary)
+        self.set_state("ready")

@@ -1,0 +1,111 @@
+"""Widgets of the chat: messages, the sources panel, the prompt. Article text is always shown as
+plain Text (never parsed as markup), so ``[bold]`` or ``[link=...]`` in an article renders literally."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import Markdown, Static, TextArea
+
+from assistant.citations import key_terms
+
+
+class QuestionMessage(Static):
+    """The user's question."""
+
+    def __init__(self, question: str, rewritten: str | None = None) -> None:
+        text = Text(question, style="bold")
+        if rewritten:
+            text.append(f"\n(searching for: {rewritten})", style="dim italic")
+        super().__init__(text, markup=False)
+
+
+class AnswerMessage(Markdown):
+    """The answer, streamed in as Markdown; unsupported sentences are listed under it."""
+
+    def __init__(self) -> None:
+        super().__init__("…")
+        self.text = ""
+
+    def add(self, fragment: str) -> None:
+        """Append streamed text."""
+        self.text += fragment
+        self.update(self.text)
+
+    def finish(self, answer: Any) -> None:
+        """Show the final text (citations checked), marking unsupported sentences."""
+        self.text = answer.answer
+        body = self.text
+        if answer.unsupported:
+            body += "\n\n" + "\n".join(f"> ⚠ not supported by its cited passage: {s}" for s in answer.unsupported)
+        self.update(body)
+
+
+class Notice(Static):
+    """A system line in the conversation (errors, hints, command output)."""
+
+    def __init__(self, text: str, style: str = "italic") -> None:
+        super().__init__(Text(text, style=style), markup=False)
+
+
+def passage_text(source: Any, answer_text: str, cited: bool) -> Text:
+    """A source entry: header, then the passage with the words the answer shares with it highlighted."""
+    head = Text(f"[{source.n}] ", style="bold cyan" if cited else "dim")
+    head.append(source.title or source.source, style="bold" if cited else "")
+    meta = " · ".join(x for x in ((source.date or "")[:10], source.source) if x)
+    head.append(f"\n{meta}\n", style="dim")
+    body = Text(source.passage)
+    if cited:
+        for term in key_terms(answer_text):
+            body.highlight_words([term], style="reverse", case_sensitive=False)
+    return head + body
+
+
+class SourceItem(Static, can_focus=True):
+    """One passage in the sources panel; Enter opens the whole article."""
+
+    BINDINGS = [Binding("enter", "open", "Open article")]
+
+    class Open(Message):
+        """Ask the app to show the article of ``source``."""
+
+        def __init__(self, source: Any) -> None:
+            super().__init__()
+            self.source = source
+
+    def __init__(self, source: Any, answer_text: str, cited: bool) -> None:
+        super().__init__(passage_text(source, answer_text, cited), markup=False, classes="cited" if cited else "")
+        self.source = source
+
+    def action_open(self) -> None:
+        self.post_message(self.Open(self.source))
+
+
+class PromptInput(TextArea):
+    """Multi-line input: Enter sends, Ctrl+J inserts a new line."""
+
+    BINDINGS = [Binding("ctrl+j", "newline", "New line", show=False)]
+
+    class Submitted(Message):
+        """The user sent ``text``."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    async def _on_key(self, event: Any) -> None:
+        if event.key == "enter":
+            event.prevent_default()
+            event.stop()
+            text = self.text.strip()
+            if text:
+                self.clear()
+                self.post_message(self.Submitted(text))
+            return
+        await super()._on_key(event)
+
+    def action_newline(self) -> None:
+        self.insert("\n")

@@ -1,0 +1,137 @@
+"""The chat driven through Textual's Pilot: real Chroma and embedding model, a scripted LLM."""
+
+import time
+
+import pytest
+from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+from langchain_core.messages import AIMessage
+
+from assistant.services import Services
+from assistant.settings import load_settings
+from assistant.tui.app import AssistantApp
+from assistant.tui.widgets import AnswerMessage, Notice, SourceItem
+
+
+class SlowFakeChatModel(GenericFakeChatModel):
+    """Streams its scripted reply word by word, slowly (to test cancelling)."""
+
+    def _stream(self, *args, **kwargs):
+        for chunk in super()._stream(*args, **kwargs):
+            time.sleep(0.2)
+            yield chunk
+
+
+def make_services(tmp_path, embedding_path, replies, slow=False):
+    settings = load_settings(
+        data_dir=str(tmp_path / "data"), models_dir=str(embedding_path.parent), refusal_check=False
+    )
+    services = Services(settings)
+    model_cls = SlowFakeChatModel if slow else GenericFakeChatModel
+    services.__dict__["llm"] = model_cls(messages=iter([AIMessage(content=r) for r in replies]))
+    return services
+
+
+async def wait_until(pilot, condition, timeout=60.0):
+    start = time.monotonic()
+    while not condition():
+        if time.monotonic() - start > timeout:
+            notes = [n.message for n in pilot.app._notifications]
+            raise AssertionError(f"timed out in phase {pilot.app.phase!r}; notifications: {notes}")
+        await pilot.pause(0.1)
+
+
+def chat_text(app):
+    return "\n".join(str(w.render()) for w in app.query(Notice))
+
+
+async def ask(pilot, app, text):
+    prompt = app.query_one("#prompt")
+    prompt.text = text
+    prompt.focus()
+    await pilot.press("enter")
+
+
+@pytest.mark.asyncio
+async def test_first_run_ingests_examples_then_answers_with_sources(tmp_path, embedding_path):
+    services = make_services(tmp_path, embedding_path, ["Kim Jong Un memerintahkannya [1]."])
+    app = AssistantApp(services)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await wait_until(pilot, lambda: app.article_count is not None)
+        assert "No articles yet" in chat_text(app)
+        await pilot.press("f2")
+        await wait_until(pilot, lambda: app.article_count == 1)
+        await ask(pilot, app, "Siapa yang memerintahkan pengiriman pasukan Korea Utara ke Rusia?")
+        await wait_until(pilot, lambda: app.phase == "ready" and app.conversation.turns)
+        answer = app.query_one(AnswerMessage)
+        assert "Kim Jong Un" in answer.text
+        items = list(app.query(SourceItem))
+        assert items and items[0].has_class("cited")
+        await pilot.press("ctrl+n")
+        assert items[0].has_focus
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        assert type(app.screen).__name__ == "ArticleScreen"
+        await pilot.press("escape")
+        # persisted: a new app sees the conversation in /history
+        saved = app.conversations.list()
+        assert saved and saved[0].turns[0].answer.startswith("Kim Jong Un")
+
+
+@pytest.mark.asyncio
+async def test_escape_cancels_a_running_answer(tmp_path, embedding_path, sample_path):
+    services = make_services(tmp_path, embedding_path, [" ".join(["kata"] * 60) + " [1]."], slow=True)
+    services.ingester.ingest([sample_path])
+    app = AssistantApp(services)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.phase == "ready")
+        await ask(pilot, app, "Apa yang terjadi?")
+        await wait_until(pilot, lambda: app.phase == "streaming")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.phase == "ready")
+        assert "cancelled" in app.query_one(AnswerMessage).text or not app.conversation.turns
+        assert not app.conversation.turns
+
+
+@pytest.mark.asyncio
+async def test_slash_commands(tmp_path, embedding_path, sample_path):
+    services = make_services(tmp_path, embedding_path, ["Kim Jong Un [1]."])
+    services.ingester.ingest([sample_path])
+    app = AssistantApp(services)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.phase == "ready")
+        await ask(pilot, app, "/help")
+        await pilot.pause(0.1)
+        assert "/ingest PATH" in chat_text(app)
+        await ask(pilot, app, "Siapa yang memerintahkan?")
+        await wait_until(pilot, lambda: app.conversation.turns and app.phase == "ready")
+        out = tmp_path / "chat.md"
+        await ask(pilot, app, f"/export {out}")
+        await pilot.pause(0.2)
+        exported = out.read_text()
+        assert "[^1]" in exported and "Korea Utara" in exported
+        await ask(pilot, app, "/model")
+        await pilot.pause(0.1)
+        assert "qwen2.5-coder-1.5b-instruct" in chat_text(app)
+        await ask(pilot, app, "/sources")
+        await pilot.pause(0.3)
+        assert type(app.screen).__name__ == "SourcesScreen"
+        await pilot.press("escape")
+        await ask(pilot, app, "/new")
+        await pilot.pause(0.1)
+        assert not app.conversation.turns and not list(app.query(AnswerMessage))
+
+
+@pytest.mark.asyncio
+async def test_markup_in_articles_renders_literally(tmp_path, embedding_path):
+    article = tmp_path / "markup.txt"
+    article.write_text("Judul [bold]Tebal[/bold]\nIsi [link=http://evil.example]klik[/link] dan [/] serta [red]merah.")
+    services = make_services(tmp_path, embedding_path, ["Isi artikel [1]."])
+    services.ingester.ingest([article])
+    app = AssistantApp(services)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.phase == "ready")
+        await ask(pilot, app, "Apa isi artikel tentang klik?")
+        await wait_until(pilot, lambda: app.conversation.turns and app.phase == "ready")
+        rendered = "\n".join(str(item.render()) for item in app.query(SourceItem))
+        assert "[link=http://evil.example]klik[/link]" in rendered
+        assert "[/]" in rendered and "[bold]Tebal[/bold]" in rendered
