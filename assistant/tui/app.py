@@ -28,7 +28,7 @@ HELP = """Commands:
   /export [FILE] save this conversation as Markdown with footnotes
   /model [NAME]  show the models, or switch the bundled LLM
   /help          this text
-Keys: Enter send · Ctrl+J new line · Esc cancel the answer · Ctrl+N/Ctrl+P next/previous cited source ·
+Keys: Enter send · Ctrl+J new line · Esc cancel the answer · Ctrl+N/Ctrl+B next/previous source · Ctrl+P command palette ·
 Enter on a source opens the article · F2 ingest the bundled examples · Ctrl+Q quit"""
 
 
@@ -131,7 +131,7 @@ class AssistantApp(App[None]):
         Binding("escape", "cancel", "Cancel answer"),
         # priority: these must win over the prompt's own editing keys
         Binding("ctrl+n", "next_source", "Next source", priority=True),
-        Binding("ctrl+p", "previous_source", "Prev source", priority=True),
+        Binding("ctrl+b", "previous_source", "Prev source", priority=True),
         Binding("f2", "ingest_examples", "Ingest examples"),
         Binding("ctrl+q", "quit", "Quit"),
     ]
