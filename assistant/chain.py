@@ -23,6 +23,7 @@ from prompts import (
     language_name,
     refusal_sentence,
     rewrite_prompt,
+    verify_prompt,
 )
 from vectorstore.language import detect_language
 
@@ -59,6 +60,7 @@ class Answer:
     rewritten: str | None = None
     no_probability: float | None = None
     grounding: float | None = None
+    verify_no_probability: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The ``--json`` shape: question, answer, declined, citations, sources, plus language and timings."""
@@ -165,13 +167,17 @@ class Answerer:
         min_relevance: float = 0.0,
         similarity: Callable[[str, str], float] | None = None,
         max_no_probability: float | None = None,
+        max_verify_no: float | None = None,
     ):
         self.retriever = retriever
         self.llm = llm
         self.min_relevance = min_relevance
         self.similarity = similarity
         self.max_no_probability = max_no_probability
-        self.check_chain = check_prompt() | llm.bind(max_tokens=1, temperature=0.0, logprobs=True, top_logprobs=10)
+        verdict = llm.bind(max_tokens=1, temperature=0.0, logprobs=True, top_logprobs=10)
+        self.check_chain = check_prompt() | verdict
+        self.verify_chain = verify_prompt() | verdict
+        self.max_verify_no = max_verify_no
         self.chain = answer_prompt() | llm | StrOutputParser()
         self.rewrite_chain = rewrite_prompt() | llm.bind(max_tokens=80) | StrOutputParser()
 
@@ -252,7 +258,15 @@ class Answerer:
             [] if declined else unsupported_sentences(text, {s.n: s.passage for s in sources}, self.similarity)
         )
         ground = None if declined else grounding(text, [s.passage for s in sources], known)
-        answer = Answer(question, text, declined, cited, sources, lang, timings, unsupported, rewritten, p_no, ground)
+        p_verify = None
+        if not declined and self.max_verify_no is not None:
+            p_verify = no_probability(self.verify_chain.invoke({**inputs, "answer": _strip_markers(text)}))
+            timings["verify_s"] = time.perf_counter() - t0
+            if p_verify is not None and p_verify > self.max_verify_no:
+                declined, text, cited, unsupported = True, refusal_text(lang, sources), [], []
+        answer = Answer(
+            question, text, declined, cited, sources, lang, timings, unsupported, rewritten, p_no, ground, p_verify
+        )
         yield Event("done", answer=answer)
 
     def ask(self, question: str, history: list[tuple[str, str]] | None = None) -> Answer:

@@ -123,7 +123,8 @@ class Services:
 
         s = self.settings
         check = s.max_no_probability if s.refusal_check else None
-        return Answerer(self.retriever(), self.llm, s.min_relevance, self.similarity, check)
+        verify = s.max_verify_no if s.verify_answers else None
+        return Answerer(self.retriever(), self.llm, s.min_relevance, self.similarity, check, verify)
 
     def similarity(self, sentence: str, passage: str) -> float:
         """Cosine similarity of an answer sentence and a passage (for the citation support check)."""

@@ -84,6 +84,12 @@ class Settings(BaseSettings):
     max_no_probability: float = Field(
         default=0.5, ge=0.0, le=1.0, description="Decline when the check's P(no) is above this (calibrated)."
     )
+    verify_answers: bool = Field(
+        default=False, description="Ask the model whether the passages state its drafted answer (declines if not)."
+    )
+    max_verify_no: float = Field(
+        default=0.5, ge=0.0, le=1.0, description="Decline when the verification's P(no) is above this."
+    )
     max_file_mb: float = Field(default=50.0, gt=0, description="Files larger than this are skipped.")
 
     @classmethod

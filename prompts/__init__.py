@@ -60,3 +60,12 @@ def check_prompt() -> Any:
     return ChatPromptTemplate.from_messages(
         [("system", read_prompt("system.txt")), ("human", read_prompt("check.txt"))]
     )
+
+
+def verify_prompt() -> Any:
+    """Checks a drafted answer against the passages (same prefix as the answer prompt, so it is cached)."""
+    from langchain_core.prompts import ChatPromptTemplate
+
+    return ChatPromptTemplate.from_messages(
+        [("system", read_prompt("system.txt")), ("human", read_prompt("verify.txt"))]
+    )

@@ -28,8 +28,8 @@ HELP = """Commands:
   /export [FILE] save this conversation as Markdown with footnotes
   /model [NAME]  show the models, or switch the bundled LLM
   /help          this text
-Keys: Enter send · Ctrl+J new line · Esc cancel the answer · Ctrl+N/Ctrl+B next/previous source · Ctrl+P command palette ·
-Enter on a source opens the article · F2 ingest the bundled examples · Ctrl+Q quit"""
+Keys: Enter send · Ctrl+J new line · Esc cancel the answer · Ctrl+N/Ctrl+B next/previous source ·
+Enter on a source opens the article · F2 ingest the bundled examples · Ctrl+P command palette · Ctrl+Q quit"""
 
 
 def article_text(passages: list[Any]) -> str:
@@ -193,6 +193,8 @@ class AssistantApp(App[None]):
         self.set_state("ready")
         if count == 0:
             self.say("No articles yet. Add some with /ingest PATH, or press F2 to ingest the bundled examples.")
+        else:
+            self.say(f"Ask anything about your {count} articles, in any language. /help lists the commands.")
 
     # ----------------------------------------------------------------- asking
 
@@ -240,7 +242,7 @@ class AssistantApp(App[None]):
 
     def handle_answer_event(self, event: Any, widget: AnswerMessage, asked: Any) -> None:
         if event.kind == "rewritten":
-            asked.update(Text(f"{asked.renderable}\n(searching for: {event.text})", style="bold"))
+            asked.show_rewritten(event.text)
         elif event.kind == "sources":
             self.show_sources(event.sources, "", [])
             self.set_state("thinking")

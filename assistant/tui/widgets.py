@@ -17,10 +17,18 @@ class QuestionMessage(Static):
     """The user's question."""
 
     def __init__(self, question: str, rewritten: str | None = None) -> None:
-        text = Text(question, style="bold")
+        self.question = question
+        super().__init__(self._text(rewritten), markup=False)
+
+    def _text(self, rewritten: str | None) -> Text:
+        text = Text(self.question, style="bold")
         if rewritten:
             text.append(f"\n(searching for: {rewritten})", style="dim italic")
-        super().__init__(text, markup=False)
+        return text
+
+    def show_rewritten(self, rewritten: str) -> None:
+        """Show the standalone question the follow-up was rewritten into."""
+        self.update(self._text(rewritten))
 
 
 class AnswerMessage(Markdown):
