@@ -205,11 +205,7 @@ class Answerer:
         yield Event("sources", sources=sources)
         best = max((float(d.metadata.get("dense_score", d.metadata.get("score", 0.0))) for d in docs), default=0.0)
         if not sources or best < self.min_relevance:
-            text = refusal_text(lang, sources)
-            yield Event("token", text=text)
-            timings["total_s"] = time.perf_counter() - t0
-            answer = Answer(question, text, True, [], sources, lang, timings, rewritten=rewritten)
-            yield Event("done", answer=answer)
+            yield from self._decline(question, lang, sources, timings, t0, rewritten)
             return
         inputs = {
             "passages": format_passages(sources),
@@ -222,11 +218,7 @@ class Answerer:
             p_no = no_probability(self.check_chain.invoke(inputs))
             timings["check_s"] = time.perf_counter() - t0
             if p_no is not None and p_no > self.max_no_probability:
-                text = refusal_text(lang, sources)
-                yield Event("token", text=text)
-                timings["total_s"] = time.perf_counter() - t0
-                answer = Answer(question, text, True, [], sources, lang, timings, [], rewritten, p_no)
-                yield Event("done", answer=answer)
+                yield from self._decline(question, lang, sources, timings, t0, rewritten, p_no)
                 return
         citations = StreamingCitationFilter(len(sources))
         parts: list[str] = []
@@ -248,7 +240,6 @@ class Answerer:
             if extra:
                 yield Event("token", text=extra)
             text = refusal_text(lang, sources)
-        timings["total_s"] = time.perf_counter() - t0
         # words of the question and of the titles say nothing about which passage supports a claim
         known = " ".join([rewritten or question, *{s.title for s in sources}])
         if not declined:
@@ -264,9 +255,27 @@ class Answerer:
             timings["verify_s"] = time.perf_counter() - t0
             if p_verify is not None and p_verify > self.max_verify_no:
                 declined, text, cited, unsupported = True, refusal_text(lang, sources), [], []
+        timings["total_s"] = time.perf_counter() - t0
         answer = Answer(
             question, text, declined, cited, sources, lang, timings, unsupported, rewritten, p_no, ground, p_verify
         )
+        yield Event("done", answer=answer)
+
+    def _decline(
+        self,
+        question: str,
+        lang: str,
+        sources: list[Source],
+        timings: dict[str, float],
+        t0: float,
+        rewritten: str | None,
+        p_no: float | None = None,
+    ) -> Iterator[Event]:
+        """Refuse in the question's language, naming the closest articles, without generating."""
+        text = refusal_text(lang, sources)
+        yield Event("token", text=text)
+        timings["total_s"] = time.perf_counter() - t0
+        answer = Answer(question, text, True, [], sources, lang, timings, rewritten=rewritten, no_probability=p_no)
         yield Event("done", answer=answer)
 
     def ask(self, question: str, history: list[tuple[str, str]] | None = None) -> Answer:
