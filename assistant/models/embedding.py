@@ -46,7 +46,9 @@ def verify_embedding_folder(path: Path, expected_dim: int | None = E5_SMALL_DIM)
     Returns the similarities measured; raises ModelError if a check fails.
     """
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
 
+    hf_logging.disable_progress_bar()
     model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
     dim = (getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension)()
     if expected_dim is not None and dim != expected_dim:
