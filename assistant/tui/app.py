@@ -13,7 +13,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Header, OptionList, Static
+from textual.widgets import DataTable, Footer, Header, OptionList, ProgressBar, Static
 from textual.worker import Worker, get_current_worker
 
 from assistant.tui.history import Conversation, ConversationStore, Turn, to_markdown
@@ -150,7 +150,9 @@ class AssistantApp(App[None]):
         with Horizontal(id="main"):
             yield VerticalScroll(id="chat")
             yield VerticalScroll(id="sources")
-        yield Static(id="status", markup=False)
+        with Horizontal(id="statusbar"):
+            yield Static(id="status", markup=False)
+            yield ProgressBar(id="ingest-progress", total=None, show_eta=False)
         yield PromptInput(id="prompt", soft_wrap=True, show_line_numbers=False)
         yield Footer()
 
@@ -415,18 +417,20 @@ class AssistantApp(App[None]):
 
             def article_seen(self, article: Any) -> None:
                 self.articles += 1
-                app.call_from_thread(app.set_state, f"ingesting: {self.articles} articles, {self.passages} passages")
+                app.call_from_thread(app.ingest_progress, self.articles, self.passages)
 
             def passages_embedded(self, count: int) -> None:
                 self.passages += count
-                app.call_from_thread(app.set_state, f"ingesting: {self.articles} articles, {self.passages} passages")
+                app.call_from_thread(app.ingest_progress, self.articles, self.passages)
+
+        self.call_from_thread(self.ingest_progress, 0, 0)
 
         try:
             report = self.services.ingester.ingest(paths, Progress())
             count = len(self.services.store.articles())
         except Exception as exc:  # noqa: BLE001
             self.call_from_thread(self.notify, f"ingest failed: {exc}", severity="error")
-            self.call_from_thread(self.set_state, "ready")
+            self.call_from_thread(self.ingest_done, self.article_count or 0, "Ingest failed.")
             return
         summary = (
             f"Ingested: {len(report.added)} added, {len(report.replaced)} replaced, "
@@ -435,7 +439,15 @@ class AssistantApp(App[None]):
         skipped = "".join(f"\n  skipped {s.path}: {s.reason}" for s in report.skipped[:20])
         self.call_from_thread(self.ingest_done, count, summary + skipped)
 
+    def ingest_progress(self, articles: int, passages: int) -> None:
+        """Show the ingest progress bar (indeterminate: the number of articles is not known ahead)."""
+        bar = self.query_one("#ingest-progress", ProgressBar)
+        bar.display = True
+        bar.update(progress=passages)
+        self.set_state(f"ingesting: {articles} articles, {passages} passages embedded")
+
     def ingest_done(self, count: int, summary: str) -> None:
+        self.query_one("#ingest-progress", ProgressBar).display = False
         self.article_count = count
         self.say(summary)
         self.set_state("ready")

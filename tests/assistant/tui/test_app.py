@@ -135,3 +135,28 @@ async def test_markup_in_articles_renders_literally(tmp_path, embedding_path):
         rendered = "\n".join(str(item.render()) for item in app.query(SourceItem))
         assert "[link=http://evil.example]klik[/link]" in rendered
         assert "[/]" in rendered and "[bold]Tebal[/bold]" in rendered
+
+
+async def test_conversation_survives_a_restart(tmp_path, embedding_path, sample_path):
+    services = make_services(tmp_path, embedding_path, ["Kim Jong Un [1]."])
+    services.ingester.ingest([sample_path])
+    app = AssistantApp(services)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.phase == "ready")
+        await ask(pilot, app, "Siapa yang memerintahkan pengiriman pasukan?")
+        await wait_until(pilot, lambda: app.conversation.turns and app.phase == "ready")
+        first_id = app.conversation.id
+        first_answer = app.conversation.turns[0].answer
+
+    again = AssistantApp(make_services(tmp_path, embedding_path, ["Pada 27 April 2025 [1]."]))
+    async with again.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: again.phase == "ready")
+        await ask(pilot, again, "/history")
+        await pilot.pause(0.3)
+        assert type(again.screen).__name__ == "HistoryScreen"
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert again.conversation.id == first_id
+        assert again.query_one(AnswerMessage).text == first_answer
+        # the follow-up continues the restored conversation
+        assert again.conversation.history()[0][0] == "Siapa yang memerintahkan pengiriman pasukan?"
