@@ -19,3 +19,16 @@ def test_index_add_search_remove(tmp_path):
     assert index.search("beras", 5)[0][0] == "b:0"
     # a second handle (another process) sees the same data
     assert KeywordIndex(tmp_path).search("beras", 5)[0][0] == "b:0"
+
+
+def test_fusion_keeps_each_legs_best_hit():
+    from vectorstore.retriever import keep_leaders, reciprocal_rank_fusion
+    from vectorstore.store import Hit
+
+    dense = ["d1", "d2", "d3", "d4", "d5", "d6"]
+    keyword = ["k1", "d6"]
+    fused = reciprocal_rank_fusion([dense, keyword], k=10, weights=[1.5, 1.0])
+    ranked = [Hit(pid, "", {"article_id": pid}, score) for pid, score in sorted(fused.items(), key=lambda x: -x[1])]
+    assert "k1" not in [h.passage_id for h in ranked[:5]]  # weighted RRF alone would drop it
+    top = [h.passage_id for h in keep_leaders(ranked, ["d1", "k1"], 5)]
+    assert "k1" in top[:5] and "d1" in top[:5]
