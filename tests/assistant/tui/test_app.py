@@ -51,6 +51,20 @@ async def ask(pilot, app, text):
     await pilot.press("enter")
 
 
+async def ask_and_wait(pilot, app, text):
+    """Send a question and wait until its answer is recorded."""
+    turns = len(app.conversation.turns)
+    await ask(pilot, app, text)
+    await wait_until(pilot, lambda: len(app.conversation.turns) > turns and app.phase == "ready")
+
+
+def started_app(tmp_path, embedding_path, replies, articles=()):
+    services = make_services(tmp_path, embedding_path, replies)
+    if articles:
+        services.ingester.ingest(list(articles))
+    return AssistantApp(services)
+
+
 @pytest.mark.asyncio
 async def test_first_run_ingests_examples_then_answers_with_sources(tmp_path, embedding_path):
     services = make_services(tmp_path, embedding_path, ["Kim Jong Un memerintahkannya [1]."])
@@ -94,16 +108,13 @@ async def test_escape_cancels_a_running_answer(tmp_path, embedding_path, sample_
 
 @pytest.mark.asyncio
 async def test_slash_commands(tmp_path, embedding_path, sample_path):
-    services = make_services(tmp_path, embedding_path, ["Kim Jong Un [1]."])
-    services.ingester.ingest([sample_path])
-    app = AssistantApp(services)
+    app = started_app(tmp_path, embedding_path, ["Kim Jong Un [1]."], [sample_path])
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: app.phase == "ready")
         await ask(pilot, app, "/help")
         await pilot.pause(0.1)
         assert "/ingest PATH" in chat_text(app)
-        await ask(pilot, app, "Siapa yang memerintahkan?")
-        await wait_until(pilot, lambda: app.conversation.turns and app.phase == "ready")
+        await ask_and_wait(pilot, app, "Siapa yang memerintahkan?")
         out = tmp_path / "chat.md"
         await ask(pilot, app, f"/export {out}")
         await pilot.pause(0.2)
@@ -125,26 +136,20 @@ async def test_slash_commands(tmp_path, embedding_path, sample_path):
 async def test_markup_in_articles_renders_literally(tmp_path, embedding_path):
     article = tmp_path / "markup.txt"
     article.write_text("Judul [bold]Tebal[/bold]\nIsi [link=http://evil.example]klik[/link] dan [/] serta [red]merah.")
-    services = make_services(tmp_path, embedding_path, ["Isi artikel [1]."])
-    services.ingester.ingest([article])
-    app = AssistantApp(services)
+    app = started_app(tmp_path, embedding_path, ["Isi artikel [1]."], [article])
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: app.phase == "ready")
-        await ask(pilot, app, "Apa isi artikel tentang klik?")
-        await wait_until(pilot, lambda: app.conversation.turns and app.phase == "ready")
+        await ask_and_wait(pilot, app, "Apa isi artikel tentang klik?")
         rendered = "\n".join(str(item.render()) for item in app.query(SourceItem))
         assert "[link=http://evil.example]klik[/link]" in rendered
         assert "[/]" in rendered and "[bold]Tebal[/bold]" in rendered
 
 
 async def test_conversation_survives_a_restart(tmp_path, embedding_path, sample_path):
-    services = make_services(tmp_path, embedding_path, ["Kim Jong Un [1]."])
-    services.ingester.ingest([sample_path])
-    app = AssistantApp(services)
+    app = started_app(tmp_path, embedding_path, ["Kim Jong Un [1]."], [sample_path])
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: app.phase == "ready")
-        await ask(pilot, app, "Siapa yang memerintahkan pengiriman pasukan?")
-        await wait_until(pilot, lambda: app.conversation.turns and app.phase == "ready")
+        await ask_and_wait(pilot, app, "Siapa yang memerintahkan pengiriman pasukan?")
         first_id = app.conversation.id
         first_answer = app.conversation.turns[0].answer
 
