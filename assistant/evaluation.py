@@ -29,17 +29,35 @@ def read_questions(path: Path) -> list[dict[str, Any]]:
     return questions
 
 
+def _complete_lines(out: Path) -> list[str]:
+    lines = []
+    for line in out.read_text(encoding="utf-8").splitlines():
+        try:
+            json.loads(line)["id"]
+        except (json.JSONDecodeError, KeyError, TypeError):
+            continue  # a line cut short by the interruption is answered again
+        lines.append(line)
+    return lines
+
+
 def done_ids(out: Path) -> set[str]:
     """Ids already answered in ``out`` (for resuming an interrupted run)."""
     if not out.exists():
         return set()
-    ids = set()
-    for line in out.read_text(encoding="utf-8").splitlines():
-        try:
-            ids.add(json.loads(line)["id"])
-        except (json.JSONDecodeError, KeyError, TypeError):
-            continue  # a line cut short by the interruption is answered again
-    return ids
+    return {json.loads(line)["id"] for line in _complete_lines(out)}
+
+
+def drop_partial_lines(out: Path) -> None:
+    """Rewrite ``out`` without lines an interruption cut short, so appending continues cleanly."""
+    if not out.exists():
+        return
+    text = out.read_text(encoding="utf-8")
+    lines = _complete_lines(out)
+    clean = "".join(line + "\n" for line in lines)
+    if clean != text:
+        tmp = out.with_suffix(out.suffix + ".tmp")
+        tmp.write_text(clean, encoding="utf-8")
+        tmp.replace(out)
 
 
 def source_names(sources: list[Any]) -> list[str]:
@@ -73,8 +91,9 @@ def run_questions(
     on_done: Callable[[], None] | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Answer every question not yet in ``out``, appending each prediction as soon as it is made."""
-    skip = done_ids(out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    drop_partial_lines(out)
+    skip = done_ids(out)
     with out.open("a", encoding="utf-8") as fh:
         for q in questions:
             if q["id"] in skip:
