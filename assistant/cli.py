@@ -30,6 +30,10 @@ def _add_common(parser: argparse.ArgumentParser, suppress: bool = False) -> None
     group.add_argument("--collection", metavar="NAME", default=default, help="collection name")
     group.add_argument("--llm-model", metavar="NAME", default=default, help="bundled GGUF to run")
     group.add_argument("--llm-path", metavar="GGUF", default=default, help="run this GGUF file instead")
+    group.add_argument("--llm-backend", choices=["embedded", "openai"], default=default, help="where the LLM runs")
+    group.add_argument("--openai-base-url", metavar="URL", default=default, help="OpenAI-compatible server")
+    group.add_argument("--openai-model", metavar="NAME", default=default, help="model name on that server")
+    group.add_argument("--models-dir", metavar="DIR", default=default, help="prepared models")
     group.add_argument("--threads", type=int, metavar="N", default=default, help="CPU threads (default: free cores)")
     group.add_argument("--top-k", type=int, metavar="K", default=default, help="passages given to the model")
 
@@ -75,6 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--retriever", choices=["hybrid", "dense", "keyword"], default="hybrid", help="retrieval legs")
     _add_common(ev, suppress=True)
 
+    config = sub.add_parser("config", help="show the effective settings and where each came from")
+    config.add_argument("action", nargs="?", choices=["show"], default="show")
+    _add_common(config, suppress=True)
+
     models = sub.add_parser("models", help="show model status, or prepare the models")
     models.add_argument("action", nargs="?", choices=["status", "prepare"], default="status")
     models.add_argument("--verify", action="store_true", help="with status: hash the GGUF files")
@@ -82,10 +90,37 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_SETTING_FLAGS = [
+    "config_file",
+    "data_dir",
+    "collection",
+    "llm_model",
+    "llm_path",
+    "threads",
+    "top_k",
+    "llm_backend",
+    "openai_base_url",
+    "openai_model",
+    "models_dir",
+]
+
+
 def _settings(args: argparse.Namespace) -> Any:
     from assistant.settings import SettingsError, load_settings
 
-    keys = ["config_file", "data_dir", "collection", "llm_model", "llm_path", "threads", "top_k"]
+    keys = [
+        "config_file",
+        "data_dir",
+        "collection",
+        "llm_model",
+        "llm_path",
+        "threads",
+        "top_k",
+        "llm_backend",
+        "openai_base_url",
+        "openai_model",
+        "models_dir",
+    ]
     try:
         return load_settings(**{k: getattr(args, k, None) for k in keys})
     except SettingsError as exc:
@@ -119,8 +154,10 @@ def _describe(exc: BaseException) -> str:
 
     known = (ModelError,)
     first_line = (str(exc).strip().splitlines() or [""])[0]
-    if isinstance(exc, known) or type(exc).__name__ in {"StoreError", "LoadError"}:
+    if isinstance(exc, known) or type(exc).__name__ in {"StoreError", "LoadError", "SettingsError"}:
         return first_line
+    if "Connection" in type(exc).__name__ or "Timeout" in type(exc).__name__:
+        return f"cannot reach the LLM server ({type(exc).__name__}: {first_line})"
     return f"{type(exc).__name__}: {first_line}" if first_line else type(exc).__name__
 
 
@@ -152,6 +189,9 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return commands.run_sources(settings, as_json=bool(getattr(args, "json", False)))
     if command == "remove":
         return commands.run_remove(settings, args.source)
+    if command == "config":
+        flags = {k for k in _SETTING_FLAGS if getattr(args, k, None) is not None}
+        return commands.run_config_show(settings, flags)
     if command == "eval":
         return commands.run_eval(settings, args)
     if command == "models":

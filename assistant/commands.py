@@ -337,3 +337,16 @@ def run_chat(settings: Settings) -> int:
         raise CliError("the chat needs a terminal; use --ask QUESTION for scripts", 2)
     AssistantApp(Services(settings)).run()
     return 0
+
+
+def run_config_show(settings: Settings, flags: set[str]) -> int:
+    """``assistant config show``: effective values and their origin."""
+    from assistant.settings import settings_origins
+
+    table = Table(title="settings (defaults < config file < ASSISTANT_* environment < flags)")
+    for col in ("key", "value", "from"):
+        table.add_column(col, overflow="fold")
+    for key, value, origin in settings_origins(settings, flags):
+        table.add_row(key, Text(str(value)), origin)
+    out.print(table)
+    return 0

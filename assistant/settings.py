@@ -63,6 +63,19 @@ class Settings(BaseSettings):
         default="qwen2.5-coder-1.5b-instruct", description="Which bundled GGUF the embedded backend runs."
     )
     llm_path: Path | None = Field(default=None, description="A GGUF file to run instead of the bundled one.")
+    llm_backend: Literal["embedded", "openai"] = Field(
+        default="embedded",
+        description="embedded: llama.cpp in-process; openai: any OpenAI-compatible server (Ollama /v1, "
+        "llama.cpp server, vLLM, LM Studio, OpenAI).",
+    )
+    openai_base_url: str | None = Field(
+        default=None, description="Base URL of the OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1."
+    )
+    openai_model: str | None = Field(default=None, description="Model name on that server (default: llm_model).")
+    openai_api_key_env: str = Field(
+        default="OPENAI_API_KEY", description="Environment variable holding the API key (none is needed locally)."
+    )
+    request_timeout: float = Field(default=120.0, gt=0, description="Seconds to wait for a remote LLM.")
     threads: int | None = Field(
         default=None, ge=1, le=256, description="CPU threads for the LLM and embeddings (default: free cores)."
     )
@@ -142,3 +155,28 @@ def load_settings(**overrides: Any) -> Settings:
         raise SettingsError(f"invalid setting {key!r}: {err['msg']}") from None
     except (OSError, ValueError) as exc:  # malformed TOML and the like
         raise SettingsError(f"cannot read settings: {exc}") from None
+
+
+def settings_origins(settings: Settings, flags: set[str]) -> list[tuple[str, Any, str]]:
+    """Each setting with its effective value and where it came from: flag, env, config file or default."""
+    import tomllib
+
+    path = settings.config_file or (
+        Path(os.environ["ASSISTANT_CONFIG_FILE"]) if os.environ.get("ASSISTANT_CONFIG_FILE") else default_config_file()
+    )
+    try:
+        from_file = set(tomllib.loads(path.read_text(encoding="utf-8"))) if path.is_file() else set()
+    except (OSError, ValueError):
+        from_file = set()
+    rows = []
+    for name in Settings.model_fields:
+        if name in flags:
+            origin = "flag"
+        elif f"ASSISTANT_{name.upper()}" in os.environ:
+            origin = f"env ASSISTANT_{name.upper()}"
+        elif name in from_file:
+            origin = f"config {path}"
+        else:
+            origin = "default"
+        rows.append((name, getattr(settings, name), origin))
+    return rows

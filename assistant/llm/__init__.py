@@ -18,6 +18,10 @@ def make_chat_model(settings: Settings, gguf_path: Callable[[], Path]) -> BaseCh
     ``gguf_path`` is called only by backends that run a local GGUF, so remote backends never
     trigger model preparation.
     """
+    if settings.llm_backend == "openai":
+        from assistant.llm.openai_compatible import openai_chat_model
+
+        return openai_chat_model(settings)
     from assistant.llm.embedded import EmbeddedChatModel
     from vectorstore.cpu import free_cores
 

@@ -1,0 +1,57 @@
+"""The OpenAI-compatible backend against a real server on loopback (llama.cpp's, via xllamacpp)."""
+
+import json
+import socket
+
+import pytest
+
+from assistant.cli import main
+
+QUESTION = "Siapa yang memerintahkan pengiriman pasukan Korea Utara ke Rusia?"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def llama_server(gguf_path):
+    """llama.cpp's OpenAI-compatible HTTP server on 127.0.0.1, started and stopped by the test."""
+    import xllamacpp
+
+    params = xllamacpp.CommonParams()
+    params.model.path = str(gguf_path)
+    params.n_ctx = 4096
+    params.cpuparams.n_threads = params.cpuparams_batch.n_threads = 2
+    params.hostnames = ["127.0.0.1"]
+    params.port = _free_port()
+    params.model_alias = {"qwen-test"}
+    params.verbosity = -1
+    server = xllamacpp.Server(params)
+    yield server.listening_address + "/v1"
+    del server
+
+
+@pytest.mark.e2e
+def test_answers_through_an_openai_compatible_server(llama_server, embedding_path, sample_path, monkeypatch, capsys):
+    monkeypatch.setenv("ASSISTANT_MODELS_DIR", str(embedding_path.parent))
+    assert main(["ingest", str(sample_path)]) == 0
+    capsys.readouterr()
+    flags = ["--llm-backend", "openai", "--openai-base-url", llama_server, "--openai-model", "qwen-test"]
+    assert main([*flags, "--ask", QUESTION, "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert "Kim Jong Un" in result["answer"] and result["citations"]
+
+
+def test_backend_down_is_a_one_line_error(embedding_path, sample_path, monkeypatch, capsys):
+    monkeypatch.setenv("ASSISTANT_MODELS_DIR", str(embedding_path.parent))
+    assert main(["ingest", str(sample_path)]) == 0
+    capsys.readouterr()
+    url = f"http://127.0.0.1:{_free_port()}/v1"
+    code = main(["--llm-backend", "openai", "--openai-base-url", url, "--ask", QUESTION])
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    (line,) = [x for x in err.splitlines() if x.startswith("assistant: error:")]
+    assert "cannot reach the LLM server" in line
