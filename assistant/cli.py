@@ -34,6 +34,7 @@ def _add_common(parser: argparse.ArgumentParser, suppress: bool = False) -> None
     group.add_argument("--openai-base-url", metavar="URL", default=default, help="OpenAI-compatible server")
     group.add_argument("--openai-model", metavar="NAME", default=default, help="model name on that server")
     group.add_argument("--models-dir", metavar="DIR", default=default, help="prepared models")
+    group.add_argument("--chroma-url", metavar="URL", default=default, help="use a Chroma server (http://HOST:PORT)")
     group.add_argument("--threads", type=int, metavar="N", default=default, help="CPU threads (default: free cores)")
     group.add_argument("--top-k", type=int, metavar="K", default=default, help="passages given to the model")
 
@@ -102,27 +103,15 @@ _SETTING_FLAGS = [
     "openai_base_url",
     "openai_model",
     "models_dir",
+    "chroma_url",
 ]
 
 
 def _settings(args: argparse.Namespace) -> Any:
     from assistant.settings import SettingsError, load_settings
 
-    keys = [
-        "config_file",
-        "data_dir",
-        "collection",
-        "llm_model",
-        "llm_path",
-        "threads",
-        "top_k",
-        "llm_backend",
-        "openai_base_url",
-        "openai_model",
-        "models_dir",
-    ]
     try:
-        return load_settings(**{k: getattr(args, k, None) for k in keys})
+        return load_settings(**{k: getattr(args, k, None) for k in _SETTING_FLAGS})
     except SettingsError as exc:
         raise CliError(str(exc), EXIT_USAGE) from None
 

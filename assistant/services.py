@@ -71,6 +71,7 @@ class Services:
             s.collection,
             s.embedding_model,
             chroma_embedding_function(lambda: self.embedder, s.embedding_model),
+            url=s.chroma_url,
         )
 
     @cached_property
@@ -78,7 +79,10 @@ class Services:
         """The bm25s keyword index kept beside the collection."""
         from vectorstore.keyword import KeywordIndex
 
-        return KeywordIndex(self.settings.store_dir / "keyword" / self.settings.collection)
+        s = self.settings
+        # the keyword index stays local; with a Chroma server it is kept per server and collection
+        server = "" if not s.chroma_url else "server-" + "".join(c if c.isalnum() else "_" for c in s.chroma_url)
+        return KeywordIndex(s.store_dir / "keyword" / server / s.collection)
 
     @cached_property
     def ingester(self) -> Ingester:

@@ -53,6 +53,9 @@ class Settings(BaseSettings):
         pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{1,62}[A-Za-z0-9]$",
         description="Name of the article collection; separate names keep separate collections.",
     )
+    chroma_url: str | None = Field(
+        default=None, description="A Chroma server (http://HOST:PORT) instead of the embedded store."
+    )
     embedding_model: str = Field(
         default="intfloat/multilingual-e5-small", description="Sentence-transformers model name."
     )

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from vectorstore.documents import Article, Passage
 
@@ -80,17 +81,31 @@ def passage_metadata(article: Article, passage: Passage, total: int, chunking: s
 class ChromaStore:
     """A persistent Chroma collection that records the embedding model it was built with."""
 
-    def __init__(self, path: Path, collection: str, embedding_model: str, embedding_function: Any):
+    def __init__(
+        self, path: Path, collection: str, embedding_model: str, embedding_function: Any, url: str | None = None
+    ):
+        """Open (or create) ``collection``: embedded on disk at ``path``, or on the Chroma server at ``url``."""
         import chromadb
         from chromadb.config import Settings as ChromaSettings
 
         # Chroma tries to rebuild a stored embedding function by name; ours is always passed in.
         warnings.filterwarnings("ignore", message="Could not reconstruct embedding function")
-
-        path.mkdir(parents=True, exist_ok=True)
-        self.client = chromadb.PersistentClient(
-            path=str(path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-        )
+        settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        if url:
+            parts = urlsplit(url)
+            try:
+                self.client = chromadb.HttpClient(
+                    host=parts.hostname or "localhost",
+                    port=parts.port or (443 if parts.scheme == "https" else 8000),
+                    ssl=parts.scheme == "https",
+                    settings=settings,
+                )
+                self.client.heartbeat()
+            except Exception as exc:  # noqa: BLE001 - any failure to connect is reported the same way
+                raise StoreError(f"cannot reach the Chroma server at {url} ({type(exc).__name__})") from None
+        else:
+            path.mkdir(parents=True, exist_ok=True)
+            self.client = chromadb.PersistentClient(path=str(path), settings=settings)
         self.collection = self.client.get_or_create_collection(
             name=collection,
             embedding_function=embedding_function,
