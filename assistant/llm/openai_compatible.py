@@ -25,5 +25,6 @@ def openai_chat_model(settings: Settings) -> BaseChatModel:
         max_tokens=settings.max_tokens,
         timeout=settings.request_timeout,
         max_retries=0,
+        seed=42,  # reproducible where the server honours it (llama.cpp, vLLM, OpenAI)
         streaming=True,
     )
