@@ -13,6 +13,7 @@ def test_first_run_screen(snap_compare, tmp_path, embedding_path):
     services.__dict__["llm"] = GenericFakeChatModel(messages=iter([]))
 
     async def until_ready(pilot):
+        pilot.app.query_one("#prompt").cursor_blink = False  # a blinking cursor makes snapshots flaky
         while pilot.app.phase != "ready":
             await pilot.pause(0.1)
         await pilot.pause(0.3)
