@@ -104,11 +104,15 @@ def lexical_support(sentence: str, passage: str) -> float:
     terms = key_terms(sentence)
     if not terms:
         return 1.0
+    return len(_found_in(passage, terms)) / len(terms)
+
+
+def _found_in(passage: str, terms: set[str]) -> set[str]:
+    """The terms that occur in the passage. A longer passage word inside a single-word term counts
+    too, for Indonesian affixes (perintah -> diperintahkan)."""
     haystack = unicodedata.normalize("NFKC", passage).lower()
     words = {w for w in _TOKEN.findall(haystack) if len(w) >= 5}
-    # a passage word inside a term counts too: Indonesian affixes (perintah -> memerintahkan)
-    found = sum(1 for t in terms if t in haystack or any(w in t for w in words))
-    return found / len(terms)
+    return {t for t in terms if t in haystack or (" " not in t and any(w in t for w in words))}
 
 
 def unsupported_sentences(
@@ -138,9 +142,7 @@ def unsupported_sentences(
 
 
 def _weighted_support(terms: set[str], passage: str, weights: dict[str, float]) -> float:
-    haystack = unicodedata.normalize("NFKC", passage).lower()
-    words = {w for w in _TOKEN.findall(haystack) if len(w) >= 5}
-    return sum(weights[t] for t in terms if t in haystack or (" " not in t and any(w in t for w in words)))
+    return sum(weights[t] for t in _found_in(passage, terms))
 
 
 def _terms_and_pairs(text: str) -> set[str]:

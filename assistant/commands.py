@@ -9,7 +9,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import (
@@ -24,8 +24,10 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from assistant.chain import Answer, Source
 from assistant.settings import Settings
+
+if TYPE_CHECKING:
+    from assistant.chain import Answer, Source
 
 _UNSAFE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07?|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -76,7 +78,7 @@ def _services(settings: Settings) -> Any:
     return Services(settings, status=ModelProgress())
 
 
-def _date(value: str | int | None) -> str:
+def format_date(value: str | int | None) -> str:
     if value is None or value == "":
         return ""
     if isinstance(value, int):
@@ -95,7 +97,7 @@ def print_sources(sources: list[Source], cited: list[int]) -> None:
         mark = "*" if s.n in cited else " "
         head = Text(f"{mark}[{s.n}] ", style="bold cyan" if s.n in cited else "dim")
         head.append(safe(s.title or s.source), style="bold" if s.n in cited else "")
-        meta = " · ".join(x for x in (_date(s.date), safe(s.source), f"score {s.score:.2f}") if x)
+        meta = " · ".join(x for x in (format_date(s.date), safe(s.source), f"score {s.score:.2f}") if x)
         head.append(f"  ({meta})", style="dim")
         out.print(head)
         excerpt = safe(" ".join(s.passage.split()))
@@ -200,7 +202,7 @@ def run_sources(settings: Settings, as_json: bool) -> int:
                     "article_id": a.article_id,
                     "source": a.source,
                     "title": a.title,
-                    "date": _date(a.date),
+                    "date": format_date(a.date),
                     "lang": a.lang,
                     "passages": a.passages_found,
                 }
@@ -212,7 +214,7 @@ def run_sources(settings: Settings, as_json: bool) -> int:
     for col in ("title", "date", "lang", "passages", "source"):
         table.add_column(col, overflow="fold")
     for a in articles:
-        table.add_row(Text(safe(a.title)), _date(a.date), a.lang, str(a.passages_found), Text(safe(a.source)))
+        table.add_row(Text(safe(a.title)), format_date(a.date), a.lang, str(a.passages_found), Text(safe(a.source)))
     out.print(table)
     return 0
 

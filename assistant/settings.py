@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from platformdirs import user_config_dir, user_data_dir
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -122,12 +122,6 @@ class Settings(BaseSettings):
         path = init_kwargs.get("config_file") or os.environ.get("ASSISTANT_CONFIG_FILE")
         toml_file = Path(path) if path else default_config_file()
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
-
-    @model_validator(mode="after")
-    def _fill_models_dir(self) -> Settings:
-        if self.models_dir is None:
-            self.models_dir = self.data_dir / "models"
-        return self
 
     @property
     def model_store(self) -> Path:

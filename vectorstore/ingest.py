@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Protocol
 
 from vectorstore.chunking import chunk_article
-from vectorstore.documents import Article, Passage
+from vectorstore.documents import Article, Passage, article_id_for
 from vectorstore.embeddings import PassageEmbedder
 from vectorstore.keyword import KeywordIndex
 from vectorstore.loaders import Skipped, iter_articles
@@ -130,8 +130,6 @@ class Ingester:
 
     def remove(self, source: str) -> int:
         """Delete the article whose source (or id, or file name) is ``source``; returns passages removed."""
-        from vectorstore.documents import article_id_for
-
         candidates = {article_id_for(source)}
         path = Path(source)
         if path.exists():

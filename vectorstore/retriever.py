@@ -13,12 +13,12 @@ from vectorstore.embeddings import PassageEmbedder
 from vectorstore.store import ChromaStore, Hit
 
 
-def hit_to_document(hit: Hit, **extra: Any) -> Document:
+def hit_to_document(hit: Hit) -> Document:
     """A search hit as a LangChain Document (metadata carries id, offsets and scores)."""
     return Document(
         page_content=hit.text,
         id=hit.passage_id,
-        metadata={**hit.metadata, "passage_id": hit.passage_id, "score": hit.score, **extra},
+        metadata={**hit.metadata, "passage_id": hit.passage_id, "score": hit.score},
     )
 
 

@@ -85,12 +85,12 @@ class SourcesScreen(Screen[None]):
 
     def refresh_rows(self) -> None:
         """Reload the table from the collection."""
-        from assistant.commands import _date
+        from assistant.commands import format_date
 
         table = self.query_one(DataTable)
         table.clear()
         for a in sorted(self.services.store.articles().values(), key=lambda a: a.title):
-            row = (Text(a.title), _date(a.date), a.lang, str(a.passages_found), Text(a.source))
+            row = (Text(a.title), format_date(a.date), a.lang, str(a.passages_found), Text(a.source))
             table.add_row(*row, key=a.article_id)
 
     def action_remove(self) -> None:
