@@ -91,7 +91,16 @@ class Services:
 
         s = self.settings
         return Ingester(
-            self.store, self.keyword, lambda: self.embedder, s.chunk_size, s.chunk_overlap, int(s.max_file_mb * 1e6)
+            self.store,
+            self.keyword,
+            lambda: self.embedder,
+            s.chunk_size,
+            s.chunk_overlap,
+            int(s.max_file_mb * 1e6),
+            lock_dir=s.store_dir,
+            lock_timeout=s.lock_timeout,
+            lock_label=str(s.data_dir),
+            batch_passages=s.ingest_batch,
         )
 
     @cached_property

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -12,9 +13,8 @@ from vectorstore.documents import Article, Passage, article_id_for
 from vectorstore.embeddings import PassageEmbedder
 from vectorstore.keyword import KeywordIndex
 from vectorstore.loaders import Skipped, iter_articles
-from vectorstore.store import ChromaStore
-
-_FLUSH_PASSAGES = 256
+from vectorstore.store import ChromaStore, StoredArticle
+from vectorstore.writelock import write_lock
 
 
 class IngestProgress(Protocol):
@@ -57,24 +57,53 @@ class Ingester:
         chunk_size: int,
         chunk_overlap: int,
         max_bytes: int = 50_000_000,
+        lock_dir: Path | None = None,
+        lock_timeout: float = 30.0,
+        lock_label: str | None = None,
+        batch_passages: int = 256,
     ):
+        """``lock_dir``: where the cross-process write lock lives (None: no lock, for single-process use);
+        a second writer waits ``lock_timeout`` seconds for it, then fails with a one-line message;
+        ``batch_passages``: passages embedded and written per batch."""
         self.store = store
         self.keyword = keyword
         self.get_embedder = get_embedder  # called only when something must be embedded
         self.chunk_size = chunk_size
         self.chunk_overlap = chunk_overlap
         self.max_bytes = max_bytes
+        self.lock_dir = lock_dir
+        self.lock_timeout = lock_timeout
+        self.lock_label = lock_label
+        self.batch_passages = batch_passages
 
     @property
     def chunking(self) -> str:
         """The passage settings; articles cut with other settings are re-cut on the next ingest."""
         return f"{self.chunk_size}/{self.chunk_overlap}"
 
+    def _locked(self) -> AbstractContextManager[None]:
+        if self.lock_dir is None:
+            return nullcontext()
+        return write_lock(self.lock_dir, self.lock_timeout, self.lock_label)
+
+    def _version(self, article: StoredArticle | Article) -> str:
+        chunking = article.chunking if isinstance(article, StoredArticle) else self.chunking
+        return f"{article.content_hash}/{chunking}"
+
     def ingest(self, paths: Iterable[str | Path], progress: IngestProgress | None = None) -> IngestReport:
-        """Ingest every article under ``paths``; files that fail are reported, the rest stored."""
+        """Ingest every article under ``paths``; files that fail are reported, the rest stored.
+
+        Holds the write lock throughout; first repairs what an interrupted ingest may have left (keyword
+        rows of articles Chroma does not have)."""
+        with self._locked():
+            return self._ingest(paths, progress)
+
+    def _ingest(self, paths: Iterable[str | Path], progress: IngestProgress | None) -> IngestReport:
         report = IngestReport()
         stored = self.store.articles()
-        keyword_counts = self.keyword.article_passage_counts()
+        keyword_states = self.keyword.article_states()
+        for aid in keyword_states.keys() - stored.keys():
+            self.keyword.delete_article(aid)
         seen: set[str] = set()
         pending: list[tuple[Article, list[Passage]]] = []
         pending_passages = 0
@@ -92,7 +121,7 @@ class Ingester:
             old = stored.get(aid)
             unchanged = old is not None and old.content_hash == item.content_hash and old.chunking == self.chunking
             if unchanged and old.complete:
-                if keyword_counts.get(aid) != old.passages_found:
+                if keyword_states.get(aid) != (old.passages_found, self._version(old)):
                     self._reindex_keywords(item)  # repair from Chroma, no re-embedding
                 report.unchanged.append(item.source)
                 continue
@@ -100,7 +129,7 @@ class Ingester:
             passages = chunk_article(item, self.chunk_size, self.chunk_overlap)
             pending.append((item, passages))
             pending_passages += len(passages)
-            if pending_passages >= _FLUSH_PASSAGES:
+            if pending_passages >= self.batch_passages:
                 report.passages += self._flush(pending, progress)
                 pending, pending_passages = [], 0
         if pending:
@@ -120,16 +149,24 @@ class Ingester:
         self.store.write_articles(items, self.chunking)
         for article, passages in pending:
             self.keyword.replace_article(
-                article.article_id, [(p.passage_id, article.embedding_text(p.text)) for p in passages]
+                article.article_id,
+                [(p.passage_id, article.embedding_text(p.text)) for p in passages],
+                self._version(article),
             )
         return len(texts)
 
     def _reindex_keywords(self, article: Article) -> None:
         hits = self.store.article_passages(article.article_id)
-        self.keyword.replace_article(article.article_id, [(h.passage_id, article.embedding_text(h.text)) for h in hits])
+        self.keyword.replace_article(
+            article.article_id, [(h.passage_id, article.embedding_text(h.text)) for h in hits], self._version(article)
+        )
 
     def remove(self, source: str) -> int:
         """Delete the article whose source (or id, or file name) is ``source``; returns passages removed."""
+        with self._locked():
+            return self._remove(source)
+
+    def _remove(self, source: str) -> int:
         candidates = {article_id_for(source)}
         path = Path(source)
         if path.exists():

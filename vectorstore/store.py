@@ -159,23 +159,37 @@ class ChromaStore:
         }
 
     def write_articles(self, items: list[tuple[Article, list[Passage], list[list[float]]]], chunking: str = "") -> None:
-        """Replace each article's passages with the given ones (old passages are deleted first);
-        ``chunking`` records the passage size settings they were cut with."""
+        """Replace each article's passages with the given ones; ``chunking`` records the passage size
+        settings they were cut with.
+
+        Passages are upserted in place (ids are ``article:index``) and only then is an old version's
+        surplus tail deleted, so a reader sees the old or the new text of a passage, never a gap; an
+        interrupted write leaves ``n_chunks`` disagreeing with the passages found, which the next
+        ingest detects and rewrites.
+        """
         ids: list[str] = []
         docs: list[str] = []
         metas: list[dict[str, Any]] = []
         vectors: list[list[float]] = []
         for article, passages, embeddings in items:
-            self.delete_article(article.article_id)
             for passage, vector in zip(passages, embeddings, strict=True):
                 ids.append(passage.passage_id)
                 docs.append(passage.text)
                 metas.append(passage_metadata(article, passage, len(passages), chunking))
                 vectors.append(vector)
+        new_ids = set(ids)
+        stale = [
+            pid
+            for article, _, _ in items
+            for pid in self.collection.get(where={"article_id": article.article_id}, include=[])["ids"]
+            if pid not in new_ids
+        ]
         max_batch = getattr(self.client, "get_max_batch_size", lambda: 5000)()
         for at in range(0, len(ids), max_batch):
             sl = slice(at, at + max_batch)
-            self.collection.add(ids=ids[sl], documents=docs[sl], metadatas=metas[sl], embeddings=vectors[sl])
+            self.collection.upsert(ids=ids[sl], documents=docs[sl], metadatas=metas[sl], embeddings=vectors[sl])
+        if stale:
+            self.collection.delete(ids=stale)
 
     def delete_article(self, article_id: str) -> int:
         """Delete one article's passages; returns how many there were."""
