@@ -33,10 +33,12 @@ if str(ROOT) not in sys.path:  # run as a script: use this checkout's packages
 COLLECTION = "crash"
 BATCH = 6  # passages per write: many write points in a short ingest
 
-_WORDS = (
-    "pemerintah kota warga pasar harga beras banjir jalan sekolah rumah sakit pelabuhan kereta bandara "
-    "petani nelayan hujan musim anggaran proyek menteri gubernur desa sungai jembatan listrik air"
-).split()
+
+_WORDS_TEXT = (
+    "pemerintah kota warga pasar harga beras banjir jalan sekolah rumah sakit pelabuhan kereta bandara petani "
+    "nelayan hujan musim anggaran proyek menteri gubernur desa sungai jembatan listrik air"
+)
+_WORDS = _WORDS_TEXT.split()
 
 
 def write_corpus(folder: Path, version: int, articles: int = 14, seed: int = 0) -> None:
@@ -47,7 +49,7 @@ def write_corpus(folder: Path, version: int, articles: int = 14, seed: int = 0) 
         old.unlink()
     names = [f"artikel-{i:02d}" for i in range(articles)]
     if version == 2:
-        names = names[1:] + [f"artikel-{articles:02d}"]
+        names = [*names[1:], f"artikel-{articles:02d}"]
     for i, name in enumerate(names):
         sentences = []
         for j in range(8 + (i % 5) * 2):

@@ -81,7 +81,7 @@ def test_interrupted_replace_is_repaired_by_the_next_ingest(tmp_path, monkeypatc
 
 
 def test_keyword_rows_of_articles_chroma_lost_are_dropped(tmp_path):
-    store, keyword, ingester = _parts(tmp_path)
+    _store, keyword, ingester = _parts(tmp_path)
     keyword.replace_article("gone", [("gone:0", "artikel yang hilang")], "h/200/40")
     _write(tmp_path / "corpus", "Teks")
     ingester.ingest([tmp_path / "corpus"])
