@@ -61,6 +61,8 @@ class Answer:
     no_probability: float | None = None
     grounding: float | None = None
     verify_no_probability: float | None = None
+    extractive: bool = False  # the LLM failed: the answer quotes the best sentences of the passages
+    llm_error: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The ``--json`` shape: question, answer, declined, citations, sources, plus language and timings."""
@@ -73,7 +75,8 @@ class Answer:
 
 @dataclass
 class Event:
-    """One step of a streamed answer: ``sources`` (retrieval done), ``token`` (text), ``done``."""
+    """One step of a streamed answer: ``sources`` (retrieval done), ``token`` (text), ``done``;
+    ``llm_error`` (its text says why) comes before an extractive answer when the LLM failed."""
 
     kind: str
     text: str = ""
@@ -157,6 +160,17 @@ def refusal_text(lang: str, sources: list[Source]) -> str:
     return text
 
 
+def describe_llm_error(exc: BaseException) -> str:
+    """One line naming an LLM failure (server down, timeout, model that would not load)."""
+    first = (str(exc).strip().splitlines() or [""])[0][:200]
+    name = type(exc).__name__
+    if "Timeout" in name:
+        return f"the LLM did not answer in time ({name})"
+    if "Connection" in name:
+        return f"cannot reach the LLM server ({name}: {first})" if first else f"cannot reach the LLM server ({name})"
+    return f"the LLM failed ({name}: {first})" if first else f"the LLM failed ({name})"
+
+
 class Answerer:
     """Retrieval + prompt + LLM, streaming events; citations are checked before text is shown."""
 
@@ -186,7 +200,10 @@ class Answerer:
         if not history:
             return question
         turns = "\n".join(f"Q: {q}\nA: {_strip_markers(a)}" for q, a in history[-3:])
-        rewritten = self.rewrite_chain.invoke({"history": turns, "question": question}).strip()
+        try:
+            rewritten = self.rewrite_chain.invoke({"history": turns, "question": question}).strip()
+        except Exception:  # noqa: BLE001 - the LLM is down: search with the question as asked
+            return question
         rewritten = rewritten.splitlines()[0].strip().strip('"') if rewritten else ""
         return rewritten or question
 
@@ -207,6 +224,47 @@ class Answerer:
         if not sources or best < self.min_relevance:
             yield from self._decline(question, lang, sources, timings, t0, rewritten)
             return
+        shown: list[bool] = []
+        try:
+            for event in self._generate(question, lang, sources, timings, t0, rewritten):
+                shown.append(event.kind == "token")
+                yield event
+        except Exception as exc:  # noqa: BLE001 - any LLM failure: quote the passages instead
+            yield from self._extractive(question, lang, sources, timings, t0, rewritten, exc, any(shown))
+
+    def _extractive(
+        self,
+        question: str,
+        lang: str,
+        sources: list[Source],
+        timings: dict[str, float],
+        t0: float,
+        rewritten: str | None,
+        exc: Exception,
+        after_tokens: bool,
+    ) -> Iterator[Event]:
+        """The best sentences of the passages, cited and labelled, because the LLM failed with ``exc``."""
+        from assistant.extractive import extractive_answer
+
+        text, cited = extractive_answer(rewritten or question, lang, sources)
+        reason = describe_llm_error(exc)
+        yield Event("llm_error", text=reason)
+        yield Event("token", text=("\n\n" if after_tokens else "") + text)
+        timings["total_s"] = time.perf_counter() - t0
+        answer = Answer(question, text, False, cited, sources, lang, timings, rewritten=rewritten)
+        answer.extractive, answer.llm_error = True, reason
+        yield Event("done", answer=answer)
+
+    def _generate(
+        self,
+        question: str,
+        lang: str,
+        sources: list[Source],
+        timings: dict[str, float],
+        t0: float,
+        rewritten: str | None,
+    ) -> Iterator[Event]:
+        """Check, generate, repair citations and (optionally) verify; raises when the LLM fails."""
         inputs = {
             "passages": format_passages(sources),
             "question": rewritten or question,

@@ -104,6 +104,12 @@ def print_sources(sources: list[Source], cited: list[int]) -> None:
         out.print(Text("    " + (excerpt[:240] + ("…" if len(excerpt) > 240 else "")), style="dim"))
 
 
+def _warn_extractive(reason: str) -> None:
+    err.print(
+        Text(f"assistant: warning: {safe(reason)}; showing the best sentences of the passages instead", style="yellow")
+    )
+
+
 def run_ask(settings: Settings, question: str, as_json: bool) -> int:
     """``assistant --ask``: stream the answer, then list the sources (or print JSON)."""
     services = _services(settings)
@@ -115,13 +121,18 @@ def run_ask(settings: Settings, question: str, as_json: bool) -> int:
     if as_json:
         from assistant.cli import print_json
 
-        print_json(answerer.ask(question).to_json())
+        result = answerer.ask(question)
+        if result.llm_error:
+            _warn_extractive(result.llm_error)
+        print_json(result.to_json())
         return 0
     answer: Answer | None = None
     streamed: list[str] = []
     for event in answerer.stream(question):
         if event.kind == "rewritten":
             err.print(Text(f"(searching for: {safe(event.text)})", style="dim"))
+        elif event.kind == "llm_error":
+            _warn_extractive(event.text)
         elif event.kind == "token":
             streamed.append(event.text)
             out.file.write(safe(event.text))
@@ -130,7 +141,7 @@ def run_ask(settings: Settings, question: str, as_json: bool) -> int:
             answer = event.answer
     out.file.write("\n")
     assert answer is not None
-    if not answer.declined and "".join(streamed).strip() != answer.answer:
+    if not answer.declined and not answer.extractive and "".join(streamed).strip() != answer.answer:
         out.print(Text("Citations checked: ", style="bold yellow") + Text(safe(answer.answer)))
     for sentence in answer.unsupported:
         out.print(Text("not supported by its cited passage: ", style="yellow") + Text(safe(sentence)))

@@ -137,7 +137,13 @@ class Services:
         s = self.settings
         check = s.max_no_probability if s.refusal_check else None
         verify = s.max_verify_no if s.verify_answers else None
-        return Answerer(self.retriever(), self.llm, s.min_relevance, self.similarity, check, verify)
+        try:
+            llm = self.llm
+        except Exception as exc:  # noqa: BLE001 - no LLM: answers become extractive, with the reason shown
+            from assistant.llm import unavailable_chat_model
+
+            llm = unavailable_chat_model(exc)
+        return Answerer(self.retriever(), llm, s.min_relevance, self.similarity, check, verify)
 
     def similarity(self, sentence: str, passage: str) -> float:
         """Cosine similarity of an answer sentence and a passage (for the citation support check)."""

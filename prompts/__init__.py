@@ -37,6 +37,12 @@ def closest_articles_label(code: str) -> str:
     return str(entry.get("closest") or _languages()["en"]["closest"])
 
 
+def extractive_label(code: str) -> str:
+    """The line that introduces an extractive answer (sentences quoted because the LLM failed)."""
+    entry = _languages().get(code) or _languages()["en"]
+    return str(entry.get("extractive") or _languages()["en"]["extractive"])
+
+
 def answer_prompt() -> Any:
     """The system + user chat template for answering from numbered passages."""
     from langchain_core.prompts import ChatPromptTemplate

@@ -248,6 +248,8 @@ class AssistantApp(App[None]):
         elif event.kind == "sources":
             self.show_sources(event.sources, "", [])
             self.set_state("thinking")
+        elif event.kind == "llm_error":
+            self.notify(f"{event.text}; showing the passages' best sentences instead", severity="warning")
         elif event.kind == "token":
             if self.phase != "streaming":
                 self.set_state("streaming")
