@@ -168,7 +168,9 @@ def _storage_problem(exc: BaseException) -> str | None:
 
 
 def _error(message: str) -> None:
-    print(f"assistant: error: {message}", file=sys.stderr)
+    from assistant.terminal import safe
+
+    print(f"assistant: error: {safe(message)}", file=sys.stderr)
 
 
 def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
@@ -206,5 +208,7 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
 
 def print_json(data: Any) -> None:
-    """Print ``data`` as UTF-8 JSON on stdout."""
-    print(json.dumps(data, ensure_ascii=False, indent=2))
+    """Print ``data`` as UTF-8 JSON on stdout (control characters escaped, so it is safe on a terminal)."""
+    from assistant.terminal import safe_json
+
+    print(safe_json(json.dumps(data, ensure_ascii=False, indent=2)))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import sys
 import time
 from collections.abc import Iterator
@@ -25,19 +24,13 @@ from rich.table import Table
 from rich.text import Text
 
 from assistant.settings import Settings
+from assistant.terminal import safe
 
 if TYPE_CHECKING:
     from assistant.chain import Answer, Source
 
-_UNSAFE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07?|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-def safe(text: str) -> str:
-    """Text with escape sequences and control characters removed, so it cannot drive the terminal."""
-    return _UNSAFE.sub("", text)
 
 
 class ModelProgress:
