@@ -112,10 +112,26 @@ def to_sources(docs: list[Document]) -> list[Source]:
     ]
 
 
+# Inside a passage, whatever could pass for the prompt's own structure is defused: the block's tags,
+# chat-template control tokens (<|im_start|> ...), and a passage number at the start of a line.
+_FAKE_TAG = re.compile(r"<\s*/?\s*passages?\b[^>]*>", re.IGNORECASE)
+_CONTROL_TOKEN = re.compile(r"<\|[^|>\s]{0,40}\|>|<\s*/?\s*(?:s|im_start|im_end|system|user|assistant)\s*>", re.I)
+_LINE_NUMBER = re.compile(r"(?m)^(\s*)\[(\d+)\]")
+
+
+def defuse(text: str) -> str:
+    """Passage text that cannot close the passages block, open a chat turn or pose as another passage."""
+    text = _FAKE_TAG.sub(lambda m: m.group().replace("<", "(").replace(">", ")"), text)
+    text = _CONTROL_TOKEN.sub(lambda m: m.group().replace("<", "(").replace(">", ")").replace("|", ""), text)
+    return _LINE_NUMBER.sub(r"\1(\2)", text)
+
+
 def format_passages(sources: list[Source]) -> str:
-    """The numbered passages block of the prompt. Titles are left out: measured on the sample
-    question, the small model echoed them into answers and cited the wrong passage more often."""
-    return "\n\n".join(f"[{s.n}] {s.passage}" for s in sources)
+    """The numbered passages block of the prompt, delimited as data: between ``<passages>`` tags, each
+    passage defused (see ``defuse``). Titles are left out: measured on the sample question, the small
+    model echoed them into answers and cited the wrong passage more often."""
+    body = "\n\n".join(f"[{s.n}] {defuse(s.passage)}" for s in sources)
+    return f"<passages>\n{body}\n</passages>"
 
 
 _YES = {"yes", "ya", "y"}

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -13,7 +13,7 @@ from vectorstore.documents import Article, Passage, article_id_for
 from vectorstore.embeddings import PassageEmbedder
 from vectorstore.keyword import KeywordIndex
 from vectorstore.loaders import Skipped, iter_articles
-from vectorstore.store import ChromaStore, StoredArticle
+from vectorstore.store import ChromaStore, StoredArticle, StoreError, write_failure
 from vectorstore.writelock import write_lock
 
 
@@ -146,20 +146,31 @@ class Ingester:
         for article, passages in pending:
             items.append((article, passages, vectors[at : at + len(passages)]))
             at += len(passages)
-        self.store.write_articles(items, self.chunking)
-        for article, passages in pending:
-            self.keyword.replace_article(
-                article.article_id,
-                [(p.passage_id, article.embedding_text(p.text)) for p in passages],
-                self._version(article),
-            )
+        with self._writing():
+            self.store.write_articles(items, self.chunking)
+            for article, passages in pending:
+                self.keyword.replace_article(
+                    article.article_id,
+                    [(p.passage_id, article.embedding_text(p.text)) for p in passages],
+                    self._version(article),
+                )
         return len(texts)
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Store write failures (full disk, read-only directory) become one-line StoreErrors."""
+        try:
+            yield
+        except StoreError:
+            raise
+        except Exception as exc:  # Chroma and SQLite report these in many types
+            raise StoreError(write_failure(exc, self.lock_dir)) from exc
 
     def _reindex_keywords(self, article: Article) -> None:
         hits = self.store.article_passages(article.article_id)
-        self.keyword.replace_article(
-            article.article_id, [(h.passage_id, article.embedding_text(h.text)) for h in hits], self._version(article)
-        )
+        passages = [(h.passage_id, article.embedding_text(h.text)) for h in hits]
+        with self._writing():
+            self.keyword.replace_article(article.article_id, passages, self._version(article))
 
     def remove(self, source: str) -> int:
         """Delete the article whose source (or id, or file name) is ``source``; returns passages removed."""
@@ -179,5 +190,6 @@ class Ingester:
             raise ValueError(f"{source!r} matches {len(matches)} articles; give the full source")
         if not matches:
             raise KeyError(source)
-        self.keyword.delete_article(matches[0].article_id)
-        return self.store.delete_article(matches[0].article_id)
+        with self._writing():
+            self.keyword.delete_article(matches[0].article_id)
+            return self.store.delete_article(matches[0].article_id)

@@ -19,6 +19,39 @@ class StoreError(RuntimeError):
     """The collection cannot be used as asked; the message says why."""
 
 
+_LOW_SPACE = 64 * 1024 * 1024
+
+
+def write_failure(exc: BaseException, directory: Path | None) -> str:
+    """One line saying why writing to the stores failed (full disk, read-only directory, other) and
+    that what was written before is intact (each write replaces whole articles; ingest resumes)."""
+    import errno
+    import shutil
+
+    text = (str(exc).strip().splitlines() or [""])[0][:200]
+    lowered = text.lower()
+    code = getattr(exc, "errno", None)
+    try:
+        free = shutil.disk_usage(directory).free if directory is not None else None
+    except OSError:
+        free = None
+    where = f" in {directory}" if directory is not None else ""
+    if code in (errno.ENOSPC, errno.EDQUOT) or "disk is full" in lowered or "no space" in lowered or (
+        free is not None and free < _LOW_SPACE
+    ):
+        cause = "the disk is full"
+    elif code in (errno.EROFS, errno.EACCES, errno.EPERM) or "readonly" in lowered or "read-only" in lowered:
+        cause = "the data directory is read-only"
+    elif code == errno.EFBIG or "too large" in lowered:
+        cause = "a file size limit was reached"
+    else:
+        cause = "the write failed"
+    return (
+        f"could not write to the collection{where}: {cause} ({type(exc).__name__}: {text}); articles stored "
+        "before are intact; run the ingest again once fixed, it finishes the rest"
+    )
+
+
 @dataclass(frozen=True)
 class StoredArticle:
     """What the collection knows about one article."""
