@@ -13,7 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = "intfloat/multilingual-e5-small"
-WORDS = "harga beras naik banjir kota warga jalan pasar menteri desa sungai".split()
+WORDS = ["harga", "beras", "naik", "banjir", "kota", "warga", "jalan", "pasar", "menteri", "desa", "sungai"]
 
 # Builds the stores the way the CLI lays them out, with a stand-in embedder (these tests are about
 # the stores, not the model); with a file size limit, writing past it fails like a full disk.
@@ -55,7 +55,8 @@ def _corpus(folder: Path, name: str, articles: int) -> Path:
     rng = random.Random(name)
     folder.mkdir(parents=True)
     for i in range(articles):
-        sentences = (" ".join(rng.choice(WORDS) for _ in range(10)).capitalize() + f" {name}-{i}-{j}." for j in range(150))
+        words = (" ".join(rng.choice(WORDS) for _ in range(10)).capitalize() for _ in range(150))
+        sentences = (f"{w} {name}-{i}-{j}." for j, w in enumerate(words))
         (folder / f"{name}-{i}.txt").write_text(f"Judul {name} {i}\n{' '.join(sentences)}\n")
     return folder
 
