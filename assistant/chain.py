@@ -121,7 +121,9 @@ _NO = {"no", "tidak", "n"}
 
 def no_probability(message: Any) -> float | None:
     """P(no) / (P(yes) + P(no)) from the first token's top logprobs of a yes/no reply."""
-    content = ((getattr(message, "response_metadata", {}) or {}).get("logprobs") or {}).get("content") or []
+    logprobs = (getattr(message, "response_metadata", {}) or {}).get("logprobs") or {}
+    # OpenAI and llama.cpp: {"content": [token, ...]}; Ollama: [token, ...]
+    content = logprobs if isinstance(logprobs, list) else logprobs.get("content") or []
     if not content:
         return None
     yes = no = 0.0

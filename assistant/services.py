@@ -57,7 +57,8 @@ class Services:
 
         path = self.embedding_path()
         self._say("loading embedding model")
-        return PassageEmbedder(path, self.settings.embedding_model, self.settings.threads)
+        s = self.settings
+        return PassageEmbedder(path, s.embedding_model, s.threads, prompt_family=s.embedding_prompts)
 
     @cached_property
     def store(self) -> ChromaStore:
