@@ -108,8 +108,12 @@ class Settings(BaseSettings):
     refusal_check: bool = Field(
         default=True, description="Ask the model whether the passages answer the question before answering."
     )
-    max_no_probability: float = Field(
-        default=0.5, ge=0.0, le=1.0, description="Decline when the check's P(no) is above this (calibrated)."
+    max_decline_probability: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="Decline when the calibrated probability that the passages do not answer (the check's "
+        "P(no) combined with how much of the question the passages cover) is above this.",
     )
     verify_answers: bool = Field(
         default=False, description="Ask the model whether the passages state its drafted answer (declines if not)."
