@@ -32,3 +32,12 @@ def test_fusion_keeps_each_legs_best_hit():
     assert "k1" not in [h.passage_id for h in ranked[:5]]  # weighted RRF alone would drop it
     top = [h.passage_id for h in keep_leaders(ranked, ["d1", "k1"], 5)]
     assert "k1" in top[:5] and "d1" in top[:5]
+
+
+def test_document_frequencies(tmp_path):
+    index = KeywordIndex(tmp_path)
+    assert index.document_frequencies(["kim"]) == (0, {})
+    index.replace_article("a", [("a#0", "Kim Jong Un di Pyongyang"), ("a#1", "Kim dan pasukan")])
+    index.replace_article("b", [("b#0", "Harga cabai di Jakarta")])
+    total, counts = index.document_frequencies(["kim", "di", "cabai", "rusia"])
+    assert total == 3 and counts == {"kim": 2, "di": 2, "cabai": 1, "rusia": 0}
