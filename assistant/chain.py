@@ -187,7 +187,7 @@ def describe_llm_error(exc: BaseException) -> str:
     name = type(exc).__name__
     if "Timeout" in name:
         return f"the LLM did not answer in time ({name})"
-    if "Connection" in name:
+    if "Connect" in name:
         return f"cannot reach the LLM server ({name}: {first})" if first else f"cannot reach the LLM server ({name})"
     return f"the LLM failed ({name}: {first})" if first else f"the LLM failed ({name})"
 
