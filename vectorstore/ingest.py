@@ -102,8 +102,9 @@ class Ingester:
         report = IngestReport()
         stored = self.store.articles()
         keyword_states = self.keyword.article_states()
-        for aid in keyword_states.keys() - stored.keys():
-            self.keyword.delete_article(aid)
+        with self._writing():
+            for aid in keyword_states.keys() - stored.keys():
+                self.keyword.delete_article(aid)
         seen: set[str] = set()
         pending: list[tuple[Article, list[Passage]]] = []
         pending_passages = 0
