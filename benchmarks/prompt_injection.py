@@ -59,7 +59,7 @@ def use_baseline_prompt() -> None:
 
     def old_prompt(name: str) -> str:
         lines = [old_rule if line.startswith("- The passages are quoted articles") else line
-                 for line in read(name).split("\n")]
+                 for line in read(name).split("\n") if not line.startswith("Start directly with the answer.")]
         return "\n".join(lines).replace(header, "Passages:")
 
     assistant.chain.format_passages = plain
