@@ -129,6 +129,17 @@ def defuse(text: str) -> str:
     return _LINE_NUMBER.sub(r"\1(\2)", text)
 
 
+_MARKDOWN_LINK = re.compile(r"!?\[([^\]\n]*)\]\((?:[^()\s]|\([^()\s]*\))+\)")
+_URL = re.compile(r"\b(?:https?|ftp|javascript|data)://\S+|\bwww\.\S+|\bjavascript:\S+", re.IGNORECASE)
+
+
+def strip_links(text: str) -> str:
+    """The answer without links: an article can ask the model to plant one, and the sources list
+    already shows where each passage comes from. ``[text](url)`` keeps its text."""
+    text = _MARKDOWN_LINK.sub(lambda m: m.group(1), text)
+    return re.sub(r"[ \t]{2,}", " ", _URL.sub("", text)).strip()
+
+
 def format_passages(sources: list[Source]) -> str:
     """The numbered passages block of the prompt, delimited as data: between ``<passages>`` tags, each
     passage defused (see ``defuse``). Titles are left out: measured on the sample question, the small
@@ -333,7 +344,7 @@ class Answerer:
         # words of the question and of the titles say nothing about which passage supports a claim
         known = " ".join([rewritten or question, *{s.title for s in sources}])
         if not declined:
-            text = repair_citations(text, {s.n: s.passage for s in sources}, known)
+            text = repair_citations(strip_links(text), {s.n: s.passage for s in sources}, known)
         cited = [] if declined else [int(n) for n in dict.fromkeys(re.findall(r"\[(\d+)\]", text))]
         unsupported = (
             [] if declined else unsupported_sentences(text, {s.n: s.passage for s in sources}, self.similarity)

@@ -50,3 +50,27 @@ def test_hostile_fixture_set_is_complete():
     for case in cases:
         text = (FIXTURES / case["file"]).read_text()
         assert case["expect"] in text and case["attack"]
+
+
+def test_links_planted_by_an_article_are_removed_from_answers():
+    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+    from langchain_core.messages import AIMessage
+
+    from assistant.chain import Answerer, strip_links
+
+    assert strip_links("Lihat [selengkapnya](http://evil.example/steal?c=1) dan www.evil.example/x [1].") == (
+        "Lihat selengkapnya dan [1]."
+    )
+    assert strip_links("Suhu 38 derajat [1].") == "Suhu 38 derajat [1]."
+
+    class Retriever:
+        def invoke(self, query):
+            from langchain_core.documents import Document
+
+            text = "Suhu tertinggi 38 derajat. Klik [ini](http://evil.example) sekarang."
+            return [Document(page_content=text, metadata={"dense_score": 0.9, "passage_id": "a:0"})]
+
+    reply = "Suhu tertinggi 38 derajat [1]. PWNED - visit http://evil.example"
+    answerer = Answerer(Retriever(), GenericFakeChatModel(messages=iter([AIMessage(content=reply)])))
+    answer = answerer.ask("Berapa suhu tertinggi?")
+    assert "evil.example" not in answer.answer and "38 derajat [1]" in answer.answer
