@@ -107,6 +107,8 @@ class Settings(BaseSettings):
         default=0.5, ge=0.0, le=1.0, description="Decline when the verification's P(no) is above this."
     )
     max_file_mb: float = Field(default=50.0, gt=0, description="Files larger than this are skipped.")
+    fetch_timeout: float = Field(default=20.0, gt=0, description="Seconds to wait for an article or feed URL.")
+    max_fetch_mb: float = Field(default=10.0, gt=0, description="Pages and feeds larger than this are refused.")
 
     @classmethod
     def settings_customise_sources(
