@@ -111,7 +111,11 @@ def news_site(tmp_path):
                 return
             super().do_GET()
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    class Server(ThreadingHTTPServer):
+        def handle_error(self, request, client_address):  # clients hang up on /big and /slow on purpose
+            pass
+
+    server = Server(("127.0.0.1", 0), Handler)
     base = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -90,7 +90,8 @@ class Ingester:
             except (FetchError, LoadError) as exc:
                 yield Skipped(url, str(exc))
         for feed in feeds:
-            yield from iter_feed(feed, self.fetcher, lambda aid: aid in stored)
+            # an interrupted write (incomplete article) is fetched again
+            yield from iter_feed(feed, self.fetcher, lambda aid: aid in stored and stored[aid].complete)
 
     def ingest(
         self, paths: Iterable[str | Path], progress: IngestProgress | None = None, feeds: Iterable[str] = ()

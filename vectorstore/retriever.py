@@ -183,13 +183,15 @@ class HybridRetriever(BaseRetriever):
         return [hit_to_document(h) for h in chosen]
 
     def _other_copies(self, hit: Hit, dropped: dict[str, list[Hit]]) -> list[dict[str, Any]]:
-        """The other articles of the hit's cluster: all of them from the duplicate index, else the ones
-        retrieval dropped in its favour."""
+        """The other articles of the hit's cluster: all of them from the duplicate index, else (an index
+        that does not know the cluster, as on another client of a Chroma server) the ones retrieval
+        dropped in its favour."""
         aid = hit.metadata.get("article_id", "")
         cluster = hit.metadata.get("cluster")
+        members: list[Any] = []
         if self.duplicates is not None and cluster:
             members = [m for m in self.duplicates.members(cluster) if m.article_id != aid]
-        else:
+        if not members:
             members = [h.metadata for h in dropped.get(aid, [])]
         entries = {e["article_id"]: e for e in map(_copy_entry, members)}
         return list(entries.values())

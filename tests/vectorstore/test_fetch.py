@@ -21,9 +21,8 @@ def test_article_from_url_has_text_date_outlet(news_site):
 
 def test_outlet_falls_back_to_the_host(news_site):
     base, site, _ = news_site
-    (site / "plain.html").write_text(
-        "<html><body><article><p>" + "Gempa kecil terasa di Bandung pada Senin malam. " * 10 + "</p></article></body></html>"
-    )
+    body = "Gempa kecil terasa di Bandung pada Senin malam. " * 10
+    (site / "plain.html").write_text(f"<html><body><article><p>{body}</p></article></body></html>")
     assert fetch_article(f"{base}/plain.html", Fetcher()).outlet == "127.0.0.1"
 
 
