@@ -17,6 +17,7 @@ from langchain_core.retrievers import BaseRetriever
 
 from assistant.chronology import dates_note
 from assistant.citations import StreamingCitationFilter, grounding, repair_citations, unsupported_sentences
+from assistant.refusal import decline_probability
 from prompts import (
     answer_prompt,
     check_prompt,
@@ -65,6 +66,8 @@ class Answer:
     no_probability: float | None = None
     grounding: float | None = None
     verify_no_probability: float | None = None
+    coverage: float | None = None
+    decline_probability: float | None = None
     dates_note: str | None = None  # which cited report is newer, when they differ in date
 
     def to_json(self) -> dict[str, Any]:
@@ -134,7 +137,9 @@ _NO = {"no", "tidak", "n"}
 
 def no_probability(message: Any) -> float | None:
     """P(no) / (P(yes) + P(no)) from the first token's top logprobs of a yes/no reply."""
-    content = ((getattr(message, "response_metadata", {}) or {}).get("logprobs") or {}).get("content") or []
+    logprobs = (getattr(message, "response_metadata", {}) or {}).get("logprobs") or {}
+    # OpenAI and llama.cpp: {"content": [token, ...]}; Ollama: [token, ...]
+    content = logprobs if isinstance(logprobs, list) else logprobs.get("content") or []
     if not content:
         return None
     yes = no = 0.0
@@ -179,14 +184,20 @@ class Answerer:
         llm: BaseChatModel,
         min_relevance: float = 0.0,
         similarity: Callable[[str, str], float] | None = None,
-        max_no_probability: float | None = None,
+        max_decline: float | None = None,
         max_verify_no: float | None = None,
+        coverage: Callable[[str, list[str]], float] | None = None,
+        check: bool = True,
     ):
+        """``max_decline`` enables the refusal rule (``refusal.decline_probability`` over the model's check,
+        when ``check``, and the question's ``coverage`` by the passages, when given)."""
         self.retriever = retriever
         self.llm = llm
         self.min_relevance = min_relevance
         self.similarity = similarity
-        self.max_no_probability = max_no_probability
+        self.max_decline = max_decline
+        self.coverage = coverage
+        self.check = check
         verdict = llm.bind(max_tokens=1, temperature=0.0, logprobs=True, top_logprobs=10)
         self.check_chain = check_prompt() | verdict
         self.verify_chain = verify_prompt() | verdict
@@ -230,12 +241,16 @@ class Answerer:
             "language": language_name(lang),
             "refusal": refusal_sentence(lang),
         }
-        p_no = None
-        if self.max_no_probability is not None:
-            p_no = no_probability(self.check_chain.invoke(inputs))
-            timings["check_s"] = time.perf_counter() - t0
-            if p_no is not None and p_no > self.max_no_probability:
-                yield from self._decline(question, lang, sources, timings, t0, rewritten, p_no)
+        signals: dict[str, float | None] = {"no_probability": None, "decline_probability": None}
+        signals["coverage"] = self.coverage(query, [s.passage for s in sources]) if self.coverage else None
+        if self.max_decline is not None:
+            if self.check:
+                signals["no_probability"] = no_probability(self.check_chain.invoke(inputs))
+                timings["check_s"] = time.perf_counter() - t0
+            p_decline = decline_probability(signals["coverage"], signals["no_probability"])
+            signals["decline_probability"] = p_decline
+            if p_decline is not None and p_decline > self.max_decline:
+                yield from self._decline(question, lang, sources, timings, t0, rewritten, signals)
                 return
         citations = StreamingCitationFilter(len(sources))
         parts: list[str] = []
@@ -274,7 +289,8 @@ class Answerer:
                 declined, text, cited, unsupported = True, refusal_text(lang, sources), [], []
         timings["total_s"] = time.perf_counter() - t0
         answer = Answer(
-            question, text, declined, cited, sources, lang, timings, unsupported, rewritten, p_no, ground, p_verify
+            question, text, declined, cited, sources, lang, timings, unsupported, rewritten, grounding=ground,
+            verify_no_probability=p_verify, **signals,
         )
         answer.dates_note = None if declined else dates_note(sources, cited, lang)
         yield Event("done", answer=answer)
@@ -287,13 +303,13 @@ class Answerer:
         timings: dict[str, float],
         t0: float,
         rewritten: str | None,
-        p_no: float | None = None,
+        signals: dict[str, float | None] | None = None,
     ) -> Iterator[Event]:
         """Refuse in the question's language, naming the closest articles, without generating."""
         text = refusal_text(lang, sources)
         yield Event("token", text=text)
         timings["total_s"] = time.perf_counter() - t0
-        answer = Answer(question, text, True, [], sources, lang, timings, rewritten=rewritten, no_probability=p_no)
+        answer = Answer(question, text, True, [], sources, lang, timings, rewritten=rewritten, **(signals or {}))
         yield Event("done", answer=answer)
 
     def ask(

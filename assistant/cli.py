@@ -30,9 +30,21 @@ def _add_common(parser: argparse.ArgumentParser, suppress: bool = False) -> None
     group.add_argument("--collection", metavar="NAME", default=default, help="collection name")
     group.add_argument("--llm-model", metavar="NAME", default=default, help="bundled GGUF to run")
     group.add_argument("--llm-path", metavar="GGUF", default=default, help="run this GGUF file instead")
-    group.add_argument("--llm-backend", choices=["embedded", "openai"], default=default, help="where the LLM runs")
+    group.add_argument(
+        "--llm-backend", choices=["embedded", "openai", "ollama"], default=default, help="where the LLM runs"
+    )
     group.add_argument("--openai-base-url", metavar="URL", default=default, help="OpenAI-compatible server")
     group.add_argument("--openai-model", metavar="NAME", default=default, help="model name on that server")
+    group.add_argument("--ollama-base-url", metavar="URL", default=default, help="Ollama server (native API)")
+    group.add_argument("--ollama-model", metavar="NAME", default=default, help="model name in Ollama")
+    group.add_argument("--embedding-model", metavar="NAME", default=default, help="sentence-transformers model")
+    group.add_argument("--embedding-path", metavar="DIR", default=default, help="local embedding model folder")
+    group.add_argument(
+        "--embedding-prompts",
+        choices=["auto", "e5", "bge", "bge-zh", "embeddinggemma", "nomic", "none"],
+        default=default,
+        help="query/passage prompts of the embedding model's family",
+    )
     group.add_argument("--models-dir", metavar="DIR", default=default, help="prepared models")
     group.add_argument("--chroma-url", metavar="URL", default=default, help="use a Chroma server (http://HOST:PORT)")
     group.add_argument("--threads", type=int, metavar="N", default=default, help="CPU threads (default: free cores)")
@@ -119,6 +131,11 @@ _SETTING_FLAGS = [
     "llm_backend",
     "openai_base_url",
     "openai_model",
+    "ollama_base_url",
+    "ollama_model",
+    "embedding_model",
+    "embedding_path",
+    "embedding_prompts",
     "models_dir",
     "chroma_url",
 ]
@@ -171,7 +188,7 @@ def _describe(exc: BaseException) -> str:
     first_line = (str(exc).strip().splitlines() or [""])[0]
     if isinstance(exc, known) or type(exc).__name__ in {"StoreError", "LoadError", "SettingsError"}:
         return first_line
-    if "Connection" in type(exc).__name__ or "Timeout" in type(exc).__name__:
+    if "Connect" in type(exc).__name__ or "Timeout" in type(exc).__name__:
         return f"cannot reach the LLM server ({type(exc).__name__}: {first_line})"
     return f"{type(exc).__name__}: {first_line}" if first_line else type(exc).__name__
 

@@ -59,7 +59,8 @@ class Services:
 
         path = self.embedding_path()
         self._say("loading embedding model")
-        return PassageEmbedder(path, self.settings.embedding_model, self.settings.threads)
+        s = self.settings
+        return PassageEmbedder(path, s.embedding_model, s.threads, prompt_family=s.embedding_prompts)
 
     @cached_property
     def store(self) -> ChromaStore:
@@ -157,9 +158,23 @@ class Services:
         from assistant.chain import Answerer
 
         s = self.settings
-        check = s.max_no_probability if s.refusal_check else None
         verify = s.max_verify_no if s.verify_answers else None
-        return Answerer(self.retriever(), self.llm, s.min_relevance, self.similarity, check, verify)
+        return Answerer(
+            self.retriever(),
+            self.llm,
+            s.min_relevance,
+            self.similarity,
+            s.max_decline_probability,
+            verify,
+            coverage=self.coverage,
+            check=s.refusal_check,
+        )
+
+    def coverage(self, question: str, passages: list[str]) -> float:
+        """How much of the question the best passage covers (IDF-weighted over the whole collection)."""
+        from assistant.refusal import question_coverage
+
+        return question_coverage(question, passages, self.keyword.document_frequencies)
 
     def similarity(self, sentence: str, passage: str) -> float:
         """Cosine similarity of an answer sentence and a passage (for the citation support check)."""

@@ -9,15 +9,23 @@ from typing import Any
 from langchain_core.embeddings import Embeddings
 
 from vectorstore.cpu import free_cores
+from vectorstore.embedding_prompts import PromptFamily, resolve_prompts
 
 
 class PassageEmbedder(Embeddings):
-    """Encodes passages and queries with the model's own prompts (``passage: `` / ``query: `` for E5).
+    """Encodes passages and queries with the prompts of the model's family (``passage: `` / ``query: `` for E5).
 
     Texts are encoded in batches sorted by length, so padding stays small.
     """
 
-    def __init__(self, model_path: Path | str, name: str, threads: int | None = None, batch_size: int = 32):
+    def __init__(
+        self,
+        model_path: Path | str,
+        name: str,
+        threads: int | None = None,
+        batch_size: int = 32,
+        prompt_family: PromptFamily = "auto",
+    ):
         import torch
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
@@ -28,9 +36,9 @@ class PassageEmbedder(Embeddings):
         self.name = name
         self.batch_size = batch_size
         self.model = SentenceTransformer(str(model_path), device="cpu", local_files_only=True)
-        prompts = self.model.prompts or {}
-        self.query_prompt: str | None = prompts.get("query")
-        self.passage_prompt: str | None = prompts.get("passage") or prompts.get("document")
+        prompts = resolve_prompts(prompt_family, name, self.model.prompts)
+        self.query_prompt: str | None = prompts.query
+        self.passage_prompt: str | None = prompts.passage
         get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
         self.dimension = int(get_dim() or 0)
 

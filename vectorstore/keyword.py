@@ -152,6 +152,20 @@ class KeywordIndex:
         )
         return [(self._ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
 
+    def document_frequencies(self, tokens: list[str]) -> tuple[int, dict[str, int]]:
+        """How many passages the index holds, and how many of them contain each of ``tokens``."""
+        with self.lock:
+            self._load()
+            if not self._ids:
+                return 0, {}
+            vocab = getattr(self._bm25, "vocab_dict", {}) or {}
+            indptr = self._bm25.scores["indptr"]  # column pointers: one column of passages per token
+            frequencies = {}
+            for token in tokens:
+                at = vocab.get(token)
+                frequencies[token] = int(indptr[at + 1] - indptr[at]) if at is not None and at + 1 < len(indptr) else 0
+            return len(self._ids), frequencies
+
     def close(self) -> None:
         """Close the database."""
         self.db.close()

@@ -174,10 +174,9 @@ class AssistantApp(App[None]):
         """Update the status line: article count, model, state."""
         self.phase = state
         s = self.services.settings
-        model = s.llm_path.name if s.llm_path else s.llm_model
         count = "…" if self.article_count is None else str(self.article_count)
         filters = f" · {self.article_filter.describe()}" if self.article_filter.active else ""
-        self.query_one("#status", Static).update(Text(f" {count} articles{filters} · {model} · {state}"))
+        self.query_one("#status", Static).update(Text(f" {count} articles{filters} · {s.llm_label} · {state}"))
 
     def say(self, text: str, style: str = "italic") -> None:
         """Add a system line to the conversation."""
@@ -431,7 +430,7 @@ class AssistantApp(App[None]):
         s = self.services.settings
         if not arg:
             self.say(
-                f"LLM: {s.llm_path or s.llm_model} (choices: {', '.join(GGUF_MODELS)})\n"
+                f"LLM: {s.llm_label} (bundled choices: {', '.join(GGUF_MODELS)})\n"
                 f"Embeddings: {s.embedding_model}\nCollection: {s.collection} in {s.data_dir}",
                 style="",
             )

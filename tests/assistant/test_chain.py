@@ -99,13 +99,13 @@ def _verdict(p_yes):
 
 def test_answerability_check_declines_when_no_is_likely():
     model = GenericFakeChatModel(messages=iter([_verdict(0.2)]))
-    answer = Answerer(FixedRetriever(docs=DOCS), model, max_no_probability=0.5).ask("Berapa harga cabai?")
+    answer = Answerer(FixedRetriever(docs=DOCS), model, max_decline=0.5).ask("Berapa harga cabai?")
     assert answer.declined and answer.no_probability == 0.8
 
 
 def test_answerability_check_lets_answer_through():
     model = GenericFakeChatModel(messages=iter([_verdict(0.9), AIMessage(content="Kim Jong Un [2].")]))
-    answer = Answerer(FixedRetriever(docs=DOCS), model, max_no_probability=0.5).ask("Siapa yang memerintahkan?")
+    answer = Answerer(FixedRetriever(docs=DOCS), model, max_decline=0.5).ask("Siapa yang memerintahkan?")
     assert not answer.declined and answer.citations == [2]
     assert abs(answer.no_probability - 0.1) < 1e-9
 

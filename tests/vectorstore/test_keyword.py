@@ -54,3 +54,12 @@ def test_one_article_per_cluster_keeps_the_best_ranked():
     kept, dropped = collapse_clusters(hits)
     assert [h.passage_id for h in kept] == ["k:0", "t:0", "k:1", "x:0"]
     assert [h.passage_id for h in dropped["k"]] == ["a:0"]
+
+
+def test_document_frequencies(tmp_path):
+    index = KeywordIndex(tmp_path)
+    assert index.document_frequencies(["kim"]) == (0, {})
+    index.replace_article("a", [("a#0", "Kim Jong Un di Pyongyang"), ("a#1", "Kim dan pasukan")])
+    index.replace_article("b", [("b#0", "Harga cabai di Jakarta")])
+    total, counts = index.document_frequencies(["kim", "di", "cabai", "rusia"])
+    assert total == 3 and counts == {"kim": 2, "di": 2, "cabai": 1, "rusia": 0}
