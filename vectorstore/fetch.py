@@ -50,7 +50,7 @@ class Fetcher:
 
     timeout: float = 20.0
     max_bytes: int = 10_000_000
-    user_agent: str = "article-assistant (+https://github.com/)"
+    user_agent: str = "Mozilla/5.0 (compatible; article-assistant)"
 
     def get(self, url: str) -> Page:
         """Fetch ``url``; raises FetchError with a one-line reason on any failure."""
