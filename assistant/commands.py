@@ -95,6 +95,7 @@ def print_sources(sources: list[Source], cited: list[int]) -> None:
     out.print()
     out.print(Text("Sources", style="bold"))
     order = [s for s in sources if s.n in cited] + [s for s in sources if s.n not in cited]
+    named: set[str] = set()  # "also reported by" is shown once per article
     for s in order:
         mark = "*" if s.n in cited else " "
         head = Text(f"{mark}[{s.n}] ", style="bold cyan" if s.n in cited else "dim")
@@ -102,7 +103,8 @@ def print_sources(sources: list[Source], cited: list[int]) -> None:
         parts = (format_date(s.date), safe(s.outlet), safe(s.source), f"score {s.score:.2f}")
         head.append(f"  ({' · '.join(x for x in parts if x)})", style="dim")
         out.print(head)
-        if s.also_reported_by:
+        if s.also_reported_by and s.article_id not in named:
+            named.add(s.article_id)
             out.print(Text("    also reported by: " + also_reported_text(s.also_reported_by), style="italic"))
         excerpt = safe(" ".join(s.passage.split()))
         out.print(Text("    " + (excerpt[:240] + ("…" if len(excerpt) > 240 else "")), style="dim"))
