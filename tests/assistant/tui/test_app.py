@@ -114,7 +114,7 @@ async def test_slash_commands(tmp_path, embedding_path, sample_path):
         await ask(pilot, app, "/help")
         await pilot.pause(0.1)
         assert "/ingest PATH" in chat_text(app)
-        await ask_and_wait(pilot, app, "Siapa yang memerintahkan?")
+        await ask_and_wait(pilot, app, "Siapa yang memerintahkan pengiriman pasukan?")
         out = tmp_path / "chat.md"
         await ask(pilot, app, f"/export {out}")
         await pilot.pause(0.2)
