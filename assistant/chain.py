@@ -15,6 +15,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.retrievers import BaseRetriever
 
+from assistant.chronology import dates_note
 from assistant.citations import StreamingCitationFilter, grounding, repair_citations, unsupported_sentences
 from assistant.refusal import decline_probability
 from prompts import (
@@ -44,6 +45,9 @@ class Source:
     score: float
     passage_id: str = ""
     keyword_score: float = 0.0
+    outlet: str = ""
+    # other articles of the same story (syndicated copies): article_id, outlet, source, title, date
+    also_reported_by: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -66,6 +70,7 @@ class Answer:
     decline_probability: float | None = None
     extractive: bool = False  # the LLM failed: the answer quotes the best sentences of the passages
     llm_error: str | None = None
+    dates_note: str | None = None  # which cited report is newer, when they differ in date
 
     def to_json(self) -> dict[str, Any]:
         """The ``--json`` shape: question, answer, declined, citations, sources, plus language and timings."""
@@ -95,6 +100,12 @@ def _date_text(meta: dict[str, Any]) -> str | None:
     return None
 
 
+def _copy_with_iso_date(copy: dict[str, Any]) -> dict[str, Any]:
+    date = copy.get("date")
+    iso = datetime.fromtimestamp(int(date), tz=UTC).isoformat() if isinstance(date, int) else date
+    return {**copy, "date": iso}
+
+
 def to_sources(docs: list[Document]) -> list[Source]:
     """Number the retrieved passages 1..n."""
     return [
@@ -110,6 +121,8 @@ def to_sources(docs: list[Document]) -> list[Source]:
             score=round(float(d.metadata.get("dense_score") or d.metadata.get("score", 0.0)), 4),
             passage_id=str(d.metadata.get("passage_id", d.id or "")),
             keyword_score=round(float(d.metadata.get("keyword_score", 0.0)), 3),
+            outlet=str(d.metadata.get("outlet", "")),
+            also_reported_by=[_copy_with_iso_date(c) for c in d.metadata.get("also_reported_by") or []],
         )
         for i, d in enumerate(docs, start=1)
     ]
@@ -245,8 +258,11 @@ class Answerer:
         rewritten = rewritten.splitlines()[0].strip().strip('"') if rewritten else ""
         return rewritten or question
 
-    def stream(self, question: str, history: list[tuple[str, str]] | None = None) -> Iterator[Event]:
-        """Answer ``question`` (a follow-up when ``history`` holds earlier (question, answer) turns):
+    def stream(
+        self, question: str, history: list[tuple[str, str]] | None = None, where: dict[str, Any] | None = None
+    ) -> Iterator[Event]:
+        """Answer ``question`` (a follow-up when ``history`` holds earlier (question, answer) turns), from
+        the passages matching ``where`` (a Chroma where clause: date range, outlet, language) if given:
         yields ``rewritten`` (follow-ups only), ``sources``, then ``token`` events, then ``done``."""
         t0 = time.perf_counter()
         lang = detect_language(question)
@@ -254,7 +270,8 @@ class Answerer:
         rewritten = query if query != question else None
         if rewritten:
             yield Event("rewritten", text=rewritten)
-        docs = self.retriever.invoke(query)
+        retriever = self.retriever if where is None else self.retriever.model_copy(update={"where": where})
+        docs = retriever.invoke(query)
         sources = to_sources(docs)
         timings = {"retrieval_s": time.perf_counter() - t0}
         yield Event("sources", sources=sources)
@@ -361,6 +378,7 @@ class Answerer:
             question, text, declined, cited, sources, lang, timings, unsupported, rewritten, grounding=ground,
             verify_no_probability=p_verify, **signals,
         )
+        answer.dates_note = None if declined else dates_note(sources, cited, lang)
         yield Event("done", answer=answer)
 
     def _decline(
@@ -380,10 +398,12 @@ class Answerer:
         answer = Answer(question, text, True, [], sources, lang, timings, rewritten=rewritten, **(signals or {}))
         yield Event("done", answer=answer)
 
-    def ask(self, question: str, history: list[tuple[str, str]] | None = None) -> Answer:
+    def ask(
+        self, question: str, history: list[tuple[str, str]] | None = None, where: dict[str, Any] | None = None
+    ) -> Answer:
         """Answer without streaming."""
         answer = None
-        for event in self.stream(question, history):
+        for event in self.stream(question, history, where):
             if event.kind == "done":
                 answer = event.answer
         assert answer is not None

@@ -51,6 +51,17 @@ def _add_common(parser: argparse.ArgumentParser, suppress: bool = False) -> None
     group.add_argument("--top-k", type=int, metavar="K", default=default, help="passages given to the model")
 
 
+def _add_filters(parser: argparse.ArgumentParser, suppress: bool = False) -> None:
+    default = argparse.SUPPRESS if suppress else None
+    group = parser.add_argument_group("which articles (dates and phrases in Indonesian or English)")
+    group.add_argument(
+        "--since", metavar="WHEN", default=default, help="published on or after ('2025-04-01', 'minggu lalu')"
+    )
+    group.add_argument("--until", metavar="WHEN", default=default, help="published on or before ('April 2025')")
+    group.add_argument("--source", metavar="NAME", default=default, help="outlet or source containing NAME ('kompas')")
+    group.add_argument("--lang", metavar="CODE", default=default, help="articles in this language ('id', 'en')")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (global ``--ask`` plus subcommands)."""
     parser = argparse.ArgumentParser(
@@ -61,15 +72,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--ask", metavar="QUESTION", help="answer one question and exit")
     parser.add_argument("--json", action="store_true", help="with --ask: print the answer as JSON")
     _add_common(parser)
+    _add_filters(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     ask = sub.add_parser("ask", help="answer one question")
     ask.add_argument("question", nargs="+", help="the question")
     ask.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON")
     _add_common(ask, suppress=True)
+    _add_filters(ask, suppress=True)
 
-    ingest = sub.add_parser("ingest", help="add articles (files or folders) to the collection")
-    ingest.add_argument("paths", nargs="+", metavar="PATH")
+    ingest = sub.add_parser("ingest", help="add articles (files, folders, article URLs, feeds) to the collection")
+    ingest.add_argument("paths", nargs="*", metavar="PATH|URL", help="files, folders or http(s) article URLs")
+    ingest.add_argument(
+        "--feed", action="append", default=[], metavar="URL", help="an RSS/Atom feed (new items only; repeatable)"
+    )
     _add_common(ingest, suppress=True)
 
     chat = sub.add_parser("chat", help="open the chat (the default with no command)")
@@ -78,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     sources = sub.add_parser("sources", help="list the articles in the collection")
     sources.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON")
     _add_common(sources, suppress=True)
+    _add_filters(sources, suppress=True)
 
     remove = sub.add_parser("remove", help="delete one article's passages")
     remove.add_argument("source", help="the article's source path, URL, file name or id")
@@ -130,6 +147,15 @@ def _settings(args: argparse.Namespace) -> Any:
     try:
         return load_settings(**{k: getattr(args, k, None) for k in _SETTING_FLAGS})
     except SettingsError as exc:
+        raise CliError(str(exc), EXIT_USAGE) from None
+
+
+def _filter(args: argparse.Namespace) -> Any:
+    from vectorstore.filters import FilterError, build_filter
+
+    try:
+        return build_filter(*(getattr(args, k, None) for k in ("since", "until", "source", "lang")))
+    except FilterError as exc:
         raise CliError(str(exc), EXIT_USAGE) from None
 
 
@@ -200,7 +226,8 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             raise CliError("the question is empty", EXIT_USAGE)
         from assistant.commands import run_ask
 
-        return run_ask(_settings(args), question.strip(), as_json=bool(getattr(args, "json", False)))
+        article_filter = _filter(args)
+        return run_ask(_settings(args), question.strip(), bool(getattr(args, "json", False)), article_filter)
     settings = _settings(args)
     if command in (None, "chat"):
         from assistant.commands import run_chat
@@ -209,9 +236,11 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     from assistant import commands
 
     if command == "ingest":
-        return commands.run_ingest(settings, args.paths)
+        if not args.paths and not args.feed:
+            raise CliError("give files, folders, URLs or --feed URL", EXIT_USAGE)
+        return commands.run_ingest(settings, args.paths, args.feed)
     if command == "sources":
-        return commands.run_sources(settings, as_json=bool(getattr(args, "json", False)))
+        return commands.run_sources(settings, bool(getattr(args, "json", False)), _filter(args))
     if command == "remove":
         return commands.run_remove(settings, args.source)
     if command == "config":

@@ -14,7 +14,9 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
     from assistant.chain import Answerer
+    from vectorstore.duplicates import DuplicateIndex
     from vectorstore.embeddings import PassageEmbedder
+    from vectorstore.filters import ArticleFilter
     from vectorstore.ingest import Ingester
     from vectorstore.keyword import KeywordIndex
     from vectorstore.store import ChromaStore
@@ -75,19 +77,31 @@ class Services:
             url=s.chroma_url,
         )
 
+    @property
+    def index_dir(self) -> Path:
+        """Where the local indexes of the collection live (per server and collection with a Chroma server)."""
+        s = self.settings
+        server = "" if not s.chroma_url else "server-" + "".join(c if c.isalnum() else "_" for c in s.chroma_url)
+        return s.store_dir / "keyword" / server / s.collection
+
     @cached_property
     def keyword(self) -> KeywordIndex:
         """The bm25s keyword index kept beside the collection."""
         from vectorstore.keyword import KeywordIndex
 
-        s = self.settings
-        # the keyword index stays local; with a Chroma server it is kept per server and collection
-        server = "" if not s.chroma_url else "server-" + "".join(c if c.isalnum() else "_" for c in s.chroma_url)
-        return KeywordIndex(s.store_dir / "keyword" / server / s.collection)
+        return KeywordIndex(self.index_dir)
+
+    @cached_property
+    def duplicates(self) -> DuplicateIndex:
+        """Near-duplicate clusters (MinHash signatures) kept beside the keyword index."""
+        from vectorstore.duplicates import DuplicateIndex
+
+        return DuplicateIndex(self.index_dir)
 
     @cached_property
     def ingester(self) -> Ingester:
         """Idempotent ingest into the collection."""
+        from vectorstore.fetch import Fetcher
         from vectorstore.ingest import Ingester
 
         s = self.settings
@@ -102,6 +116,8 @@ class Services:
             lock_timeout=s.lock_timeout,
             lock_label=str(s.data_dir),
             batch_passages=s.ingest_batch,
+            duplicates=self.duplicates,
+            fetcher=Fetcher(timeout=s.fetch_timeout, max_bytes=int(s.max_fetch_mb * 1e6)),
         )
 
     @cached_property
@@ -122,7 +138,17 @@ class Services:
             use_dense=mode in ("hybrid", "dense"),
             k=self.settings.top_k,
             where=where,
+            duplicates=self.duplicates,
         )
+
+    def where_for(self, article_filter: ArticleFilter | None) -> dict[str, Any] | None:
+        """The Chroma where clause of a filter (the source substring is resolved against the stored articles)."""
+        from vectorstore.filters import to_where
+
+        if article_filter is None or not article_filter.active:
+            return None
+        articles = self.store.articles().values() if article_filter.source else ()
+        return to_where(article_filter, articles)
 
     def switch_llm(self, name: str) -> None:
         """Use another bundled GGUF from the next question on."""

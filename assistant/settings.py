@@ -128,6 +128,8 @@ class Settings(BaseSettings):
     lock_timeout: float = Field(
         default=30.0, ge=0, description="Seconds an ingest or remove waits for another one on the same data dir."
     )
+    fetch_timeout: float = Field(default=20.0, gt=0, description="Seconds to wait for an article or feed URL.")
+    max_fetch_mb: float = Field(default=10.0, gt=0, description="Pages and feeds larger than this are refused.")
 
     @classmethod
     def settings_customise_sources(

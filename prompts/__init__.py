@@ -42,6 +42,12 @@ def extractive_label(code: str) -> str:
     entry = _languages().get(code) or _languages()["en"]
     return str(entry.get("extractive") or _languages()["en"]["extractive"])
 
+def dates_note_template(code: str) -> str:
+    """The note (a ``str.format`` template with newest/oldest and their dates) that says which of the
+    cited reports is newer, in the question's language when it has one, else in English."""
+    entry = _languages().get(code) or {}
+    return str(entry.get("dates") or _languages()["en"]["dates"])
+
 
 def answer_prompt() -> Any:
     """The system + user chat template for answering from numbered passages."""

@@ -162,21 +162,29 @@ class KeywordIndex:
             elif old.name.split("-")[1].isdigit() and int(old.name.split("-")[1]) < generation:
                 shutil.rmtree(old, ignore_errors=True)
 
-    def search(self, query: str, k: int) -> list[tuple[str, float]]:
-        """The ``k`` best passages for ``query`` as ``(passage_id, bm25 score)``, best first."""
+    def search(self, query: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
+        """The ``k`` best passages for ``query`` as ``(passage_id, bm25 score)``, best first; with
+        ``allowed``, only among those passage ids (the filter applies before ranking, not after)."""
         with self.lock:
-            return self._search(query, k)
+            return self._search(query, k, allowed)
 
-    def _search(self, query: str, k: int) -> list[tuple[str, float]]:
+    def _search(self, query: str, k: int, allowed: set[str] | None) -> list[tuple[str, float]]:
+        import numpy as np
+
         self._load()
         tokens = tokenize(query)
-        if not self._ids or not tokens:
+        if not self._ids or not tokens or allowed == set():
             return []
         vocab = getattr(self._bm25, "vocab_dict", {}) or {}
         tokens = [t for t in tokens if t in vocab]
         if not tokens:
             return []
-        docs, scores = self._bm25.retrieve([tokens], k=min(k, len(self._ids)), show_progress=False, n_threads=1)
+        mask = None
+        if allowed is not None:
+            mask = np.fromiter((pid in allowed for pid in self._ids), dtype=np.float32, count=len(self._ids))
+        docs, scores = self._bm25.retrieve(
+            [tokens], k=min(k, len(self._ids)), show_progress=False, n_threads=1, weight_mask=mask
+        )
         return [(self._ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
 
     def document_frequencies(self, tokens: list[str]) -> tuple[int, dict[str, int]]:

@@ -82,3 +82,19 @@ def test_collection_refuses_another_embedding_model(parts, tmp_path, embedder):
     _store, _, _ingester = parts
     with pytest.raises(StoreError, match="was built with embedding model"):
         ChromaStore(tmp_path / "chroma", "test", "other/model", chroma_embedding_function(lambda: embedder, "x"))
+
+
+def test_collection_built_before_clustering_gets_clusters_without_re_embedding(parts, tmp_path, sample_path, embedder):
+    from vectorstore.duplicates import DuplicateIndex
+
+    store, keyword, plain = parts
+    copy = tmp_path / "copy.txt"
+    copy.write_text(sample_path.read_text(encoding="utf-8") + "\nBaca juga berita lainnya.", encoding="utf-8")
+    plain.ingest([sample_path, copy])
+    assert len({a.cluster for a in store.articles().values()}) == 2
+    clustered = Ingester(store, keyword, lambda: embedder, 700, 120, duplicates=DuplicateIndex(tmp_path / "kw"))
+    report = clustered.ingest([sample_path, copy])
+    assert report.passages == 0 and len(report.unchanged) == 2 and len(report.duplicates) == 1
+    articles = list(store.articles().values())
+    assert len({a.cluster for a in articles}) == 1
+    assert all(a.title and a.complete for a in articles)  # the update kept the other metadata
