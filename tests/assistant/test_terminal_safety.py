@@ -26,7 +26,7 @@ def _source(n=1):
 
 
 class HostileAnswerer:
-    def stream(self, question, history=None):
+    def stream(self, question, history=None, where=None):
         yield Event("rewritten", text=HOSTILE)
         yield Event("sources", sources=[_source()])
         for piece in ["Jawaban \x1b", "[31mmerah", "\x1b]0;x", "\x07 ", "\x9b2J [1]"]:  # escapes split over tokens
@@ -34,15 +34,16 @@ class HostileAnswerer:
         answer = Answer("q", "Jawaban " + HOSTILE + " [1]", False, [1], [_source()], "id", unsupported=[HOSTILE])
         yield Event("done", answer=answer)
 
-    def ask(self, question, history=None):
+    def ask(self, question, history=None, where=None):
         return next(e for e in self.stream(question) if e.kind == "done").answer
 
 
 @pytest.fixture
 def hostile_services(monkeypatch):
-    article = StoredArticle("a1", "/x/" + HOSTILE, HOSTILE, None, "id", "h", "400/80", 1, 1)
+    article = StoredArticle("a1", "/x/" + HOSTILE, HOSTILE, None, "id", "h", "400/80", 1, 1, outlet=HOSTILE)
     store = SimpleNamespace(count=lambda: 1, articles=lambda: {"a1": article})
-    monkeypatch.setattr(commands, "_services", lambda s: SimpleNamespace(store=store, answerer=HostileAnswerer()))
+    services = SimpleNamespace(store=store, answerer=HostileAnswerer(), where_for=lambda f: None)
+    monkeypatch.setattr(commands, "_services", lambda s: services)
 
 
 def test_safe_strips_sequences_and_controls_but_keeps_text():
