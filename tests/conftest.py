@@ -168,3 +168,30 @@ def news_site(tmp_path):
     yield base, site, requested
     server.shutdown()
     server.server_close()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def free_port():
+    """A function returning a TCP port nobody listens on (127.0.0.1)."""
+    return _free_port
+
+
+@pytest.fixture(scope="session")
+def crash_trials():
+    """``benchmarks/crash_trials.py`` as a module (its SIGKILL trial runner)."""
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location("crash_trials", ROOT / "benchmarks" / "crash_trials.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["crash_trials"] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module

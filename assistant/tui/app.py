@@ -315,7 +315,13 @@ class AssistantApp(App[None]):
         panel = self.query_one("#sources", VerticalScroll)
         panel.remove_children()
         ordered = [s for s in sources if s.n in cited] + [s for s in sources if s.n not in cited]
-        panel.mount_all(SourceItem(s, answer_text, s.n in cited) for s in ordered)
+        seen: set[str] = set()  # "also reported by" under the first passage of each article only
+        items = []
+        for s in ordered:
+            first = s.article_id not in seen
+            seen.add(s.article_id)
+            items.append(SourceItem(s, answer_text, s.n in cited, show_copies=first))
+        panel.mount_all(items)
 
     def _move_source(self, step: int) -> None:
         items = list(self.query(SourceItem))

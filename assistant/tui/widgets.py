@@ -63,13 +63,14 @@ class Notice(Static):
         super().__init__(Text(safe(text), style=style), markup=False)
 
 
-def passage_text(source: Any, answer_text: str, cited: bool) -> Text:
-    """A source entry: header, then the passage with the words the answer shares with it highlighted."""
+def passage_text(source: Any, answer_text: str, cited: bool, show_copies: bool = True) -> Text:
+    """A source entry: header, then the passage with the words the answer shares with it highlighted;
+    ``show_copies`` names the other outlets that reported the story."""
     head = Text(f"[{source.n}] ", style="bold cyan" if cited else "dim")
     head.append(safe(source.title or source.source), style="bold" if cited else "")
     meta = " · ".join(x for x in ((source.date or "")[:10], safe(source.outlet), safe(source.source)) if x)
     head.append(f"\n{meta}\n", style="dim")
-    if source.also_reported_by:
+    if show_copies and source.also_reported_by:
         from assistant.commands import also_reported_text
 
         head.append(f"also reported by: {also_reported_text(source.also_reported_by)}\n", style="italic")
@@ -92,8 +93,9 @@ class SourceItem(Static, can_focus=True):
             super().__init__()
             self.source = source
 
-    def __init__(self, source: Any, answer_text: str, cited: bool) -> None:
-        super().__init__(passage_text(source, answer_text, cited), markup=False, classes="cited" if cited else "")
+    def __init__(self, source: Any, answer_text: str, cited: bool, show_copies: bool = True) -> None:
+        text = passage_text(source, answer_text, cited, show_copies)
+        super().__init__(text, markup=False, classes="cited" if cited else "")
         self.source = source
 
     def action_open(self) -> None:

@@ -13,16 +13,10 @@ import pytest
 from assistant.cli import main
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
-def chroma_server(tmp_path):
+def chroma_server(tmp_path, free_port):
     chroma = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [chroma, "run", "--path", str(tmp_path / "server-db"), "--host", "127.0.0.1", "--port", str(port)],
         stdout=subprocess.DEVNULL,
@@ -66,8 +60,8 @@ def test_ingest_list_retrieve_remove_through_a_chroma_server(
     assert services.store.count() == 0
 
 
-def test_unreachable_chroma_server_is_one_line(embedding_path, sample_path, monkeypatch, capsys):
+def test_unreachable_chroma_server_is_one_line(embedding_path, sample_path, monkeypatch, capsys, free_port):
     monkeypatch.setenv("ASSISTANT_MODELS_DIR", str(embedding_path.parent))
-    assert main(["--chroma-url", f"http://127.0.0.1:{_free_port()}", "sources"]) == 1
+    assert main(["--chroma-url", f"http://127.0.0.1:{free_port()}", "sources"]) == 1
     err = capsys.readouterr().err
     assert "cannot reach the Chroma server" in err and "Traceback" not in err

@@ -1,7 +1,6 @@
 """Two processes at once: a second writer waits for the lock or gets a one-line message; readers never
 miss an article or see one with passages missing, and two ingests at once both land whole."""
 
-import importlib.util
 import subprocess
 import sys
 import time
@@ -13,14 +12,6 @@ from assistant.cli import main
 from vectorstore.writelock import write_lock
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _crash_trials():
-    spec = importlib.util.spec_from_file_location("crash_trials", ROOT / "benchmarks" / "crash_trials.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["crash_trials"] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.mark.parametrize("command", [["ingest", "SAMPLE"], ["remove", "x.txt"]])
@@ -46,10 +37,10 @@ def test_lock_is_released_after_a_failed_write(tmp_path):
 
 
 @pytest.mark.e2e
-def test_readers_see_whole_articles_while_two_ingests_run(embedding_path, tmp_path):
+def test_readers_see_whole_articles_while_two_ingests_run(embedding_path, tmp_path, crash_trials):
     """Two ``assistant ingest`` processes on one data dir (the second waits for the first) while this
     process keeps reading the stores: every read sees each article whole, and both corpora land."""
-    trials = _crash_trials()
+    trials = crash_trials
     data = tmp_path / "data"
     env = trials._env(data, embedding_path.parent)
     env["ASSISTANT_LOCK_TIMEOUT"] = "120"
@@ -64,8 +55,13 @@ def test_readers_see_whole_articles_while_two_ingests_run(embedding_path, tmp_pa
 
     want.update({a.article_id: a for a in iter_articles([second])})
     procs = [
-        subprocess.Popen([sys.executable, "-m", "assistant", "ingest", str(p)], cwd=ROOT, env=env,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        subprocess.Popen(
+            [sys.executable, "-m", "assistant", "ingest", str(p)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         for p in (first, second)
     ]
     reads, problems, mixed = 0, [], 0
@@ -74,8 +70,11 @@ def test_readers_see_whole_articles_while_two_ingests_run(embedding_path, tmp_pa
         state = trials.inspect(data)
         problems += state["errors"]
         # never missing, never a passage short or extra
-        problems += [f"{aid}: {a['passages']}/{a['n_chunks']}" for aid, a in state["articles"].items()
-                     if a["passages"] != a["n_chunks"]]
+        problems += [
+            f"{aid}: {a['passages']}/{a['n_chunks']}"
+            for aid, a in state["articles"].items()
+            if a["passages"] != a["n_chunks"]
+        ]
         problems += [f"{aid} missing during the ingest" for aid in before - set(state["articles"])]
         # Known limit: while another process upserts a replaced article, a read can catch some of its
         # passages old and some new (each passage whole); counted, not failed.

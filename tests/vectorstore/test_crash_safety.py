@@ -1,7 +1,5 @@
 """Crash safety: an ingest killed at any moment leaves nothing half-visible, and the next one repairs all."""
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,14 +11,6 @@ from vectorstore.store import ChromaStore
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = "intfloat/multilingual-e5-small"
-
-
-def _crash_trials():
-    spec = importlib.util.spec_from_file_location("crash_trials", ROOT / "benchmarks" / "crash_trials.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["crash_trials"] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
 
 
 class FakeEmbedder:
@@ -89,9 +79,9 @@ def test_keyword_rows_of_articles_chroma_lost_are_dropped(tmp_path):
 
 
 @pytest.mark.e2e
-def test_sigkill_trials_leave_the_stores_consistent(embedding_path, tmp_path):
+def test_sigkill_trials_leave_the_stores_consistent(embedding_path, tmp_path, crash_trials):
     """20 ingests (real model, real Chroma) killed with SIGKILL at random moments."""
-    stats = _crash_trials().run_trials(embedding_path.parent, tmp_path, trials=20, seed=11)
+    stats = crash_trials.run_trials(embedding_path.parent, tmp_path, trials=20, seed=11)
     print(stats)
     assert stats.killed >= 12, stats
     assert stats.ok(), stats
