@@ -109,10 +109,12 @@ def to_sources(docs: list[Document]) -> list[Source]:
     ]
 
 
-def format_passages(sources: list[Source]) -> str:
-    """The numbered passages block of the prompt. Titles are left out: measured on the sample
-    question, the small model echoed them into answers and cited the wrong passage more often."""
-    return "\n\n".join(f"[{s.n}] {s.passage}" for s in sources)
+def format_passages(sources: list[Source], texts: list[str] | None = None) -> str:
+    """The numbered passages block of the prompt (``texts``: what the model reads of each, when the
+    prompt budget cut them). Titles are left out: measured on the sample question, the small model
+    echoed them into answers and cited the wrong passage more often."""
+    texts = texts if texts is not None else [s.passage for s in sources]
+    return "\n\n".join(f"[{s.n}] {text}" for s, text in zip(sources, texts, strict=True))
 
 
 _YES = {"yes", "ya", "y"}
@@ -168,6 +170,7 @@ class Answerer:
         similarity: Callable[[str, str], float] | None = None,
         max_no_probability: float | None = None,
         max_verify_no: float | None = None,
+        trim: Callable[[str, list[str]], list[str]] | None = None,
     ):
         self.retriever = retriever
         self.llm = llm
@@ -178,6 +181,7 @@ class Answerer:
         self.check_chain = check_prompt() | verdict
         self.verify_chain = verify_prompt() | verdict
         self.max_verify_no = max_verify_no
+        self.trim = trim  # the prompt budget: (question, passages) -> what the model reads of them
         self.chain = answer_prompt() | llm | StrOutputParser()
         self.rewrite_chain = rewrite_prompt() | llm.bind(max_tokens=80) | StrOutputParser()
 
@@ -207,8 +211,12 @@ class Answerer:
         if not sources or best < self.min_relevance:
             yield from self._decline(question, lang, sources, timings, t0, rewritten)
             return
+        texts = [s.passage for s in sources]
+        if self.trim is not None:
+            texts = self.trim(query, texts)
+            timings["trim_s"] = time.perf_counter() - t0
         inputs = {
-            "passages": format_passages(sources),
+            "passages": format_passages(sources, texts),
             "question": rewritten or question,
             "language": language_name(lang),
             "refusal": refusal_sentence(lang),

@@ -57,7 +57,9 @@ class Services:
 
         path = self.embedding_path()
         self._say("loading embedding model")
-        return PassageEmbedder(path, self.settings.embedding_model, self.settings.threads)
+        # queries must be embedded the way the collection's passages were
+        int8 = self.store.embedding_precision == "int8"
+        return PassageEmbedder(path, self.settings.embedding_model, self.settings.threads, int8=int8)
 
     @cached_property
     def store(self) -> ChromaStore:
@@ -72,6 +74,7 @@ class Services:
             s.embedding_model,
             chroma_embedding_function(lambda: self.embedder, s.embedding_model),
             url=s.chroma_url,
+            precision="int8" if s.embedding_int8 else "fp32",
         )
 
     @cached_property
@@ -128,7 +131,19 @@ class Services:
         s = self.settings
         check = s.max_no_probability if s.refusal_check else None
         verify = s.max_verify_no if s.verify_answers else None
-        return Answerer(self.retriever(), self.llm, s.min_relevance, self.similarity, check, verify)
+        trim = None
+        if s.prompt_chars:
+            from assistant.prompt_budget import trim_passages
+
+            def trim(question: str, passages: list[str]) -> list[str]:
+                return trim_passages(question, passages, s.prompt_chars, self.sentence_scores)
+
+        return Answerer(self.retriever(), self.llm, s.min_relevance, self.similarity, check, verify, trim)
+
+    def sentence_scores(self, question: str, sentences: list[str]) -> list[float]:
+        """Cosine similarity of the question to each sentence (for the prompt budget)."""
+        q = self.embedder.embed_query(question)
+        return [float(sum(a * b for a, b in zip(q, v, strict=True))) for v in self.embedder.embed_documents(sentences)]
 
     def similarity(self, sentence: str, passage: str) -> float:
         """Cosine similarity of an answer sentence and a passage (for the citation support check)."""

@@ -14,10 +14,18 @@ from vectorstore.cpu import free_cores
 class PassageEmbedder(Embeddings):
     """Encodes passages and queries with the model's own prompts (``passage: `` / ``query: `` for E5).
 
-    Texts are encoded in batches sorted by length, so padding stays small.
+    Texts are encoded in batches sorted by length, so padding stays small (batches of 16 measured
+    faster than 32 or 64 on 2 cores). ``int8`` quantizes the linear layers (dynamic int8).
     """
 
-    def __init__(self, model_path: Path | str, name: str, threads: int | None = None, batch_size: int = 32):
+    def __init__(
+        self,
+        model_path: Path | str,
+        name: str,
+        threads: int | None = None,
+        batch_size: int = 16,
+        int8: bool = False,
+    ):
         import torch
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
@@ -28,6 +36,9 @@ class PassageEmbedder(Embeddings):
         self.name = name
         self.batch_size = batch_size
         self.model = SentenceTransformer(str(model_path), device="cpu", local_files_only=True)
+        self.int8 = int8
+        if int8:
+            self.model = quantize_int8(self.model)
         prompts = self.model.prompts or {}
         self.query_prompt: str | None = prompts.get("query")
         self.passage_prompt: str | None = prompts.get("passage") or prompts.get("document")
@@ -57,6 +68,18 @@ class PassageEmbedder(Embeddings):
     def embed_query(self, text: str) -> list[float]:
         """Embed one question (with the query prompt)."""
         return self._encode([text], self.query_prompt)[0]
+
+
+def quantize_int8(model: Any) -> Any:
+    """The model with its linear layers quantized to int8 (dynamic; about 3x faster on AVX2/VNNI CPUs)."""
+    import warnings
+
+    import torch
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch.ao deprecation notices
+        # in place: a copy would hold the fp32 weights (and the 250k-token embedding table) twice
+        return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
 
 
 def chroma_embedding_function(get_embedder: Callable[[], PassageEmbedder], name: str) -> Any:

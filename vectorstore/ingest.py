@@ -118,10 +118,9 @@ class Ingester:
             items.append((article, passages, vectors[at : at + len(passages)]))
             at += len(passages)
         self.store.write_articles(items, self.chunking)
-        for article, passages in pending:
-            self.keyword.replace_article(
-                article.article_id, [(p.passage_id, article.embedding_text(p.text)) for p in passages]
-            )
+        self.keyword.replace_articles(
+            [(a.article_id, [(p.passage_id, a.embedding_text(p.text)) for p in passages]) for a, passages in pending]
+        )
         return len(texts)
 
     def _reindex_keywords(self, article: Article) -> None:
@@ -134,10 +133,10 @@ class Ingester:
         path = Path(source)
         if path.exists():
             candidates.add(article_id_for(str(path.resolve())))
-        articles = self.store.articles()
-        matches = [a for a in articles.values() if a.article_id in candidates or a.article_id == source]
+        # by source or id: a lookup of those ids only; by file name: a scan of the manifest
+        matches = list(self.store.articles([*candidates, source]).values())
         if not matches:
-            matches = [a for a in articles.values() if Path(a.source).name == source]
+            matches = [a for a in self.store.articles().values() if Path(a.source).name == source]
         if len(matches) > 1:
             raise ValueError(f"{source!r} matches {len(matches)} articles; give the full source")
         if not matches:

@@ -108,3 +108,21 @@ def test_answerability_check_lets_answer_through():
     answer = Answerer(FixedRetriever(docs=DOCS), model, max_no_probability=0.5).ask("Siapa yang memerintahkan?")
     assert not answer.declined and answer.citations == [2]
     assert abs(answer.no_probability - 0.1) < 1e-9
+
+
+def test_prompt_budget_trims_what_the_model_reads_not_the_sources():
+    seen = []
+
+    def trim(question, passages):
+        seen.append(list(passages))
+        return ["(cut)" for _ in passages]
+
+    model = _model("Kim Jong Un [2].")
+    answerer = Answerer(FixedRetriever(docs=DOCS), model, trim=trim)
+    prompts = []
+    answerer.chain = (lambda inputs: prompts.append(inputs["passages"]) or inputs) | answerer.chain
+    answer = answerer.ask("Siapa yang memerintahkan pengiriman pasukan?")
+    assert seen == [[d.page_content for d in DOCS]]
+    assert prompts == ["[1] (cut)\n\n[2] (cut)"]
+    assert answer.sources[1].passage.startswith("Pengiriman")  # the user still sees whole passages
+    assert "trim_s" in answer.timings
