@@ -11,7 +11,7 @@ from vectorstore.chunking import chunk_article
 from vectorstore.documents import Article, Passage, article_id_for
 from vectorstore.embeddings import PassageEmbedder
 from vectorstore.keyword import KeywordIndex
-from vectorstore.loaders import Skipped, iter_articles
+from vectorstore.loaders import Skipped, detect_article_language, iter_articles
 from vectorstore.store import ChromaStore
 
 _FLUSH_PASSAGES = 256
@@ -78,7 +78,8 @@ class Ingester:
         seen: set[str] = set()
         pending: list[tuple[Article, list[Passage]]] = []
         pending_passages = 0
-        for item in iter_articles(paths, self.max_bytes):
+        # languages are detected only for articles that will be written (unchanged ones are skipped first)
+        for item in iter_articles(paths, self.max_bytes, detect=False):
             if progress:
                 progress.article_seen(item)
             if isinstance(item, Skipped):
@@ -96,6 +97,7 @@ class Ingester:
                     self._reindex_keywords(item)  # repair from Chroma, no re-embedding
                 report.unchanged.append(item.source)
                 continue
+            detect_article_language(item)
             (report.replaced if old is not None else report.added).append(item.source)
             passages = chunk_article(item, self.chunk_size, self.chunk_overlap)
             pending.append((item, passages))

@@ -120,7 +120,6 @@ def _make_article(
     title = clean_text(title).replace("\n", " ")
     titled = bool(title)
     title = title or fallback_title
-    lang = lang or detect_language(text[:2000], default="")
     return Article(source=source, text=text, title=title, date=date, lang=lang, titled=titled)
 
 
@@ -225,8 +224,20 @@ def read_text_file(path: Path, max_bytes: int) -> str:
         raise LoadError(f"not valid UTF-8 (byte {exc.start})") from None
 
 
-def load_file(path: Path, max_bytes: int = 50_000_000) -> list[Article]:
-    """Load every article in one file."""
+def detect_article_language(article: Article) -> Article:
+    """Set the article's language from its text unless its metadata gave one."""
+    article.lang = article.lang or detect_language(article.text[:2000], default="")
+    return article
+
+
+def load_file(path: Path, max_bytes: int = 50_000_000, detect: bool = True) -> list[Article]:
+    """Load every article in one file (``detect=False``: leave undeclared languages empty, for the
+    caller to detect only where needed; it is the slowest step of loading)."""
+    articles = _load_file(path, max_bytes)
+    return [detect_article_language(a) for a in articles] if detect else articles
+
+
+def _load_file(path: Path, max_bytes: int) -> list[Article]:
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise LoadError(f"unsupported file type {suffix or '(none)'}")
@@ -259,15 +270,18 @@ def iter_files(paths: Iterable[str | Path]) -> Iterator[Path | Skipped]:
             yield path
 
 
-def iter_articles(paths: Iterable[str | Path], max_bytes: int = 50_000_000) -> Iterator[Article | Skipped]:
-    """Every article found under ``paths``, with files that fail reported as Skipped."""
+def iter_articles(
+    paths: Iterable[str | Path], max_bytes: int = 50_000_000, detect: bool = True
+) -> Iterator[Article | Skipped]:
+    """Every article found under ``paths``, with files that fail reported as Skipped (``detect``: as
+    in ``load_file``)."""
     for item in iter_files(paths):
         if isinstance(item, Skipped):
             yield item
             continue
         resolved = item.resolve()
         try:
-            yield from load_file(resolved, max_bytes)
+            yield from load_file(resolved, max_bytes, detect)
         except LoadError as exc:
             yield Skipped(str(item), str(exc))
         except Exception as exc:  # noqa: BLE001 - a parser bug must not stop the whole ingest
