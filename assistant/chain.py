@@ -15,7 +15,9 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.retrievers import BaseRetriever
 
+from assistant.chronology import dates_note
 from assistant.citations import StreamingCitationFilter, grounding, repair_citations, unsupported_sentences
+from assistant.refusal import decline_probability
 from prompts import (
     answer_prompt,
     check_prompt,
@@ -43,6 +45,9 @@ class Source:
     score: float
     passage_id: str = ""
     keyword_score: float = 0.0
+    outlet: str = ""
+    # other articles of the same story (syndicated copies): article_id, outlet, source, title, date
+    also_reported_by: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -61,6 +66,9 @@ class Answer:
     no_probability: float | None = None
     grounding: float | None = None
     verify_no_probability: float | None = None
+    coverage: float | None = None
+    decline_probability: float | None = None
+    dates_note: str | None = None  # which cited report is newer, when they differ in date
 
     def to_json(self) -> dict[str, Any]:
         """The ``--json`` shape: question, answer, declined, citations, sources, plus language and timings."""
@@ -89,6 +97,12 @@ def _date_text(meta: dict[str, Any]) -> str | None:
     return None
 
 
+def _copy_with_iso_date(copy: dict[str, Any]) -> dict[str, Any]:
+    date = copy.get("date")
+    iso = datetime.fromtimestamp(int(date), tz=UTC).isoformat() if isinstance(date, int) else date
+    return {**copy, "date": iso}
+
+
 def to_sources(docs: list[Document]) -> list[Source]:
     """Number the retrieved passages 1..n."""
     return [
@@ -104,6 +118,8 @@ def to_sources(docs: list[Document]) -> list[Source]:
             score=round(float(d.metadata.get("dense_score") or d.metadata.get("score", 0.0)), 4),
             passage_id=str(d.metadata.get("passage_id", d.id or "")),
             keyword_score=round(float(d.metadata.get("keyword_score", 0.0)), 3),
+            outlet=str(d.metadata.get("outlet", "")),
+            also_reported_by=[_copy_with_iso_date(c) for c in d.metadata.get("also_reported_by") or []],
         )
         for i, d in enumerate(docs, start=1)
     ]
@@ -123,7 +139,9 @@ _NO = {"no", "tidak", "n"}
 
 def no_probability(message: Any) -> float | None:
     """P(no) / (P(yes) + P(no)) from the first token's top logprobs of a yes/no reply."""
-    content = ((getattr(message, "response_metadata", {}) or {}).get("logprobs") or {}).get("content") or []
+    logprobs = (getattr(message, "response_metadata", {}) or {}).get("logprobs") or {}
+    # OpenAI and llama.cpp: {"content": [token, ...]}; Ollama: [token, ...]
+    content = logprobs if isinstance(logprobs, list) else logprobs.get("content") or []
     if not content:
         return None
     yes = no = 0.0
@@ -168,15 +186,21 @@ class Answerer:
         llm: BaseChatModel,
         min_relevance: float = 0.0,
         similarity: Callable[[str, str], float] | None = None,
-        max_no_probability: float | None = None,
+        max_decline: float | None = None,
         max_verify_no: float | None = None,
+        coverage: Callable[[str, list[str]], float] | None = None,
+        check: bool = True,
         trim: Callable[[str, list[str]], list[str]] | None = None,
     ):
+        """``max_decline`` enables the refusal rule (``refusal.decline_probability`` over the model's check,
+        when ``check``, and the question's ``coverage`` by the passages, when given)."""
         self.retriever = retriever
         self.llm = llm
         self.min_relevance = min_relevance
         self.similarity = similarity
-        self.max_no_probability = max_no_probability
+        self.max_decline = max_decline
+        self.coverage = coverage
+        self.check = check
         verdict = llm.bind(max_tokens=1, temperature=0.0, logprobs=True, top_logprobs=10)
         self.check_chain = check_prompt() | verdict
         self.verify_chain = verify_prompt() | verdict
@@ -194,8 +218,11 @@ class Answerer:
         rewritten = rewritten.splitlines()[0].strip().strip('"') if rewritten else ""
         return rewritten or question
 
-    def stream(self, question: str, history: list[tuple[str, str]] | None = None) -> Iterator[Event]:
-        """Answer ``question`` (a follow-up when ``history`` holds earlier (question, answer) turns):
+    def stream(
+        self, question: str, history: list[tuple[str, str]] | None = None, where: dict[str, Any] | None = None
+    ) -> Iterator[Event]:
+        """Answer ``question`` (a follow-up when ``history`` holds earlier (question, answer) turns), from
+        the passages matching ``where`` (a Chroma where clause: date range, outlet, language) if given:
         yields ``rewritten`` (follow-ups only), ``sources``, then ``token`` events, then ``done``."""
         t0 = time.perf_counter()
         lang = detect_language(question)
@@ -203,7 +230,8 @@ class Answerer:
         rewritten = query if query != question else None
         if rewritten:
             yield Event("rewritten", text=rewritten)
-        docs = self.retriever.invoke(query)
+        retriever = self.retriever if where is None else self.retriever.model_copy(update={"where": where})
+        docs = retriever.invoke(query)
         sources = to_sources(docs)
         timings = {"retrieval_s": time.perf_counter() - t0}
         yield Event("sources", sources=sources)
@@ -221,12 +249,16 @@ class Answerer:
             "language": language_name(lang),
             "refusal": refusal_sentence(lang),
         }
-        p_no = None
-        if self.max_no_probability is not None:
-            p_no = no_probability(self.check_chain.invoke(inputs))
-            timings["check_s"] = time.perf_counter() - t0
-            if p_no is not None and p_no > self.max_no_probability:
-                yield from self._decline(question, lang, sources, timings, t0, rewritten, p_no)
+        signals: dict[str, float | None] = {"no_probability": None, "decline_probability": None}
+        signals["coverage"] = self.coverage(query, [s.passage for s in sources]) if self.coverage else None
+        if self.max_decline is not None:
+            if self.check:
+                signals["no_probability"] = no_probability(self.check_chain.invoke(inputs))
+                timings["check_s"] = time.perf_counter() - t0
+            p_decline = decline_probability(signals["coverage"], signals["no_probability"])
+            signals["decline_probability"] = p_decline
+            if p_decline is not None and p_decline > self.max_decline:
+                yield from self._decline(question, lang, sources, timings, t0, rewritten, signals)
                 return
         citations = StreamingCitationFilter(len(sources))
         parts: list[str] = []
@@ -265,8 +297,20 @@ class Answerer:
                 declined, text, cited, unsupported = True, refusal_text(lang, sources), [], []
         timings["total_s"] = time.perf_counter() - t0
         answer = Answer(
-            question, text, declined, cited, sources, lang, timings, unsupported, rewritten, p_no, ground, p_verify
+            question,
+            text,
+            declined,
+            cited,
+            sources,
+            lang,
+            timings,
+            unsupported,
+            rewritten,
+            grounding=ground,
+            verify_no_probability=p_verify,
+            **signals,
         )
+        answer.dates_note = None if declined else dates_note(sources, cited, lang)
         yield Event("done", answer=answer)
 
     def _decline(
@@ -277,19 +321,21 @@ class Answerer:
         timings: dict[str, float],
         t0: float,
         rewritten: str | None,
-        p_no: float | None = None,
+        signals: dict[str, float | None] | None = None,
     ) -> Iterator[Event]:
         """Refuse in the question's language, naming the closest articles, without generating."""
         text = refusal_text(lang, sources)
         yield Event("token", text=text)
         timings["total_s"] = time.perf_counter() - t0
-        answer = Answer(question, text, True, [], sources, lang, timings, rewritten=rewritten, no_probability=p_no)
+        answer = Answer(question, text, True, [], sources, lang, timings, rewritten=rewritten, **(signals or {}))
         yield Event("done", answer=answer)
 
-    def ask(self, question: str, history: list[tuple[str, str]] | None = None) -> Answer:
+    def ask(
+        self, question: str, history: list[tuple[str, str]] | None = None, where: dict[str, Any] | None = None
+    ) -> Answer:
         """Answer without streaming."""
         answer = None
-        for event in self.stream(question, history):
+        for event in self.stream(question, history, where):
             if event.kind == "done":
                 answer = event.answer
         assert answer is not None

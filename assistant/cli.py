@@ -30,13 +30,36 @@ def _add_common(parser: argparse.ArgumentParser, suppress: bool = False) -> None
     group.add_argument("--collection", metavar="NAME", default=default, help="collection name")
     group.add_argument("--llm-model", metavar="NAME", default=default, help="bundled GGUF to run")
     group.add_argument("--llm-path", metavar="GGUF", default=default, help="run this GGUF file instead")
-    group.add_argument("--llm-backend", choices=["embedded", "openai"], default=default, help="where the LLM runs")
+    group.add_argument(
+        "--llm-backend", choices=["embedded", "openai", "ollama"], default=default, help="where the LLM runs"
+    )
     group.add_argument("--openai-base-url", metavar="URL", default=default, help="OpenAI-compatible server")
     group.add_argument("--openai-model", metavar="NAME", default=default, help="model name on that server")
+    group.add_argument("--ollama-base-url", metavar="URL", default=default, help="Ollama server (native API)")
+    group.add_argument("--ollama-model", metavar="NAME", default=default, help="model name in Ollama")
+    group.add_argument("--embedding-model", metavar="NAME", default=default, help="sentence-transformers model")
+    group.add_argument("--embedding-path", metavar="DIR", default=default, help="local embedding model folder")
+    group.add_argument(
+        "--embedding-prompts",
+        choices=["auto", "e5", "bge", "bge-zh", "embeddinggemma", "nomic", "none"],
+        default=default,
+        help="query/passage prompts of the embedding model's family",
+    )
     group.add_argument("--models-dir", metavar="DIR", default=default, help="prepared models")
     group.add_argument("--chroma-url", metavar="URL", default=default, help="use a Chroma server (http://HOST:PORT)")
     group.add_argument("--threads", type=int, metavar="N", default=default, help="CPU threads (default: free cores)")
     group.add_argument("--top-k", type=int, metavar="K", default=default, help="passages given to the model")
+
+
+def _add_filters(parser: argparse.ArgumentParser, suppress: bool = False) -> None:
+    default = argparse.SUPPRESS if suppress else None
+    group = parser.add_argument_group("which articles (dates and phrases in Indonesian or English)")
+    group.add_argument(
+        "--since", metavar="WHEN", default=default, help="published on or after ('2025-04-01', 'minggu lalu')"
+    )
+    group.add_argument("--until", metavar="WHEN", default=default, help="published on or before ('April 2025')")
+    group.add_argument("--source", metavar="NAME", default=default, help="outlet or source containing NAME ('kompas')")
+    group.add_argument("--lang", metavar="CODE", default=default, help="articles in this language ('id', 'en')")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,15 +72,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--ask", metavar="QUESTION", help="answer one question and exit")
     parser.add_argument("--json", action="store_true", help="with --ask: print the answer as JSON")
     _add_common(parser)
+    _add_filters(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     ask = sub.add_parser("ask", help="answer one question")
     ask.add_argument("question", nargs="+", help="the question")
     ask.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON")
     _add_common(ask, suppress=True)
+    _add_filters(ask, suppress=True)
 
-    ingest = sub.add_parser("ingest", help="add articles (files or folders) to the collection")
-    ingest.add_argument("paths", nargs="+", metavar="PATH")
+    ingest = sub.add_parser("ingest", help="add articles (files, folders, article URLs, feeds) to the collection")
+    ingest.add_argument("paths", nargs="*", metavar="PATH|URL", help="files, folders or http(s) article URLs")
+    ingest.add_argument(
+        "--feed", action="append", default=[], metavar="URL", help="an RSS/Atom feed (new items only; repeatable)"
+    )
     _add_common(ingest, suppress=True)
 
     chat = sub.add_parser("chat", help="open the chat (the default with no command)")
@@ -66,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     sources = sub.add_parser("sources", help="list the articles in the collection")
     sources.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON")
     _add_common(sources, suppress=True)
+    _add_filters(sources, suppress=True)
 
     remove = sub.add_parser("remove", help="delete one article's passages")
     remove.add_argument("source", help="the article's source path, URL, file name or id")
@@ -102,6 +131,11 @@ _SETTING_FLAGS = [
     "llm_backend",
     "openai_base_url",
     "openai_model",
+    "ollama_base_url",
+    "ollama_model",
+    "embedding_model",
+    "embedding_path",
+    "embedding_prompts",
     "models_dir",
     "chroma_url",
 ]
@@ -113,6 +147,15 @@ def _settings(args: argparse.Namespace) -> Any:
     try:
         return load_settings(**{k: getattr(args, k, None) for k in _SETTING_FLAGS})
     except SettingsError as exc:
+        raise CliError(str(exc), EXIT_USAGE) from None
+
+
+def _filter(args: argparse.Namespace) -> Any:
+    from vectorstore.filters import FilterError, build_filter
+
+    try:
+        return build_filter(*(getattr(args, k, None) for k in ("since", "until", "source", "lang")))
+    except FilterError as exc:
         raise CliError(str(exc), EXIT_USAGE) from None
 
 
@@ -145,7 +188,7 @@ def _describe(exc: BaseException) -> str:
     first_line = (str(exc).strip().splitlines() or [""])[0]
     if isinstance(exc, known) or type(exc).__name__ in {"StoreError", "LoadError", "SettingsError"}:
         return first_line
-    if "Connection" in type(exc).__name__ or "Timeout" in type(exc).__name__:
+    if "Connect" in type(exc).__name__ or "Timeout" in type(exc).__name__:
         return f"cannot reach the LLM server ({type(exc).__name__}: {first_line})"
     return f"{type(exc).__name__}: {first_line}" if first_line else type(exc).__name__
 
@@ -164,7 +207,8 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             raise CliError("the question is empty", EXIT_USAGE)
         from assistant.commands import run_ask
 
-        return run_ask(_settings(args), question.strip(), as_json=bool(getattr(args, "json", False)))
+        article_filter = _filter(args)
+        return run_ask(_settings(args), question.strip(), bool(getattr(args, "json", False)), article_filter)
     settings = _settings(args)
     if command in (None, "chat"):
         from assistant.commands import run_chat
@@ -173,9 +217,11 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     from assistant import commands
 
     if command == "ingest":
-        return commands.run_ingest(settings, args.paths)
+        if not args.paths and not args.feed:
+            raise CliError("give files, folders, URLs or --feed URL", EXIT_USAGE)
+        return commands.run_ingest(settings, args.paths, args.feed)
     if command == "sources":
-        return commands.run_sources(settings, as_json=bool(getattr(args, "json", False)))
+        return commands.run_sources(settings, bool(getattr(args, "json", False)), _filter(args))
     if command == "remove":
         return commands.run_remove(settings, args.source)
     if command == "config":

@@ -28,6 +28,7 @@ from assistant.settings import Settings
 
 if TYPE_CHECKING:
     from assistant.chain import Answer, Source
+    from vectorstore.filters import ArticleFilter
 
 _UNSAFE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07?|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -79,6 +80,7 @@ def _services(settings: Settings) -> Any:
 
 
 def format_date(value: str | int | None) -> str:
+    """A stored date (epoch seconds or ISO text) as YYYY-MM-DD; empty when unknown."""
     if value is None or value == "":
         return ""
     if isinstance(value, int):
@@ -93,33 +95,53 @@ def print_sources(sources: list[Source], cited: list[int]) -> None:
     out.print()
     out.print(Text("Sources", style="bold"))
     order = [s for s in sources if s.n in cited] + [s for s in sources if s.n not in cited]
+    named: set[str] = set()  # "also reported by" is shown once per article
     for s in order:
         mark = "*" if s.n in cited else " "
         head = Text(f"{mark}[{s.n}] ", style="bold cyan" if s.n in cited else "dim")
         head.append(safe(s.title or s.source), style="bold" if s.n in cited else "")
-        meta = " · ".join(x for x in (format_date(s.date), safe(s.source), f"score {s.score:.2f}") if x)
-        head.append(f"  ({meta})", style="dim")
+        parts = (format_date(s.date), safe(s.outlet), safe(s.source), f"score {s.score:.2f}")
+        head.append(f"  ({' · '.join(x for x in parts if x)})", style="dim")
         out.print(head)
+        if s.also_reported_by and s.article_id not in named:
+            named.add(s.article_id)
+            out.print(Text("    also reported by: " + also_reported_text(s.also_reported_by), style="italic"))
         excerpt = safe(" ".join(s.passage.split()))
         out.print(Text("    " + (excerpt[:240] + ("…" if len(excerpt) > 240 else "")), style="dim"))
 
 
-def run_ask(settings: Settings, question: str, as_json: bool) -> int:
-    """``assistant --ask``: stream the answer, then list the sources (or print JSON)."""
+def also_reported_text(copies: list[dict[str, Any]]) -> str:
+    """The other copies of a story, e.g. ``antaranews.com (2025-05-03), Tempo (2025-05-04)``."""
+    names = []
+    for copy in copies:
+        name = safe(copy.get("outlet") or copy.get("title") or copy.get("source") or "")
+        date = format_date(copy.get("date"))
+        names.append(f"{name} ({date})" if date else name)
+    return ", ".join(names)
+
+
+def run_ask(settings: Settings, question: str, as_json: bool, article_filter: ArticleFilter | None = None) -> int:
+    """``assistant --ask``: stream the answer, then list the sources (or print JSON); ``article_filter``
+    restricts the articles it may use (dates, outlet, language)."""
     services = _services(settings)
     if services.store.count() == 0:
         from assistant.cli import CliError
 
         raise CliError("the collection is empty; add articles first with: assistant ingest PATH")
     answerer = services.answerer
+    where = services.where_for(article_filter)
     if as_json:
         from assistant.cli import print_json
 
-        print_json(answerer.ask(question).to_json())
+        data = answerer.ask(question, where=where).to_json()
+        data["filter"] = article_filter.describe() if article_filter is not None and article_filter.active else None
+        print_json(data)
         return 0
+    if article_filter is not None and article_filter.active:
+        err.print(Text(f"(articles: {safe(article_filter.describe())})", style="dim"))
     answer: Answer | None = None
     streamed: list[str] = []
-    for event in answerer.stream(question):
+    for event in answerer.stream(question, where=where):
         if event.kind == "rewritten":
             err.print(Text(f"(searching for: {safe(event.text)})", style="dim"))
         elif event.kind == "token":
@@ -134,6 +156,8 @@ def run_ask(settings: Settings, question: str, as_json: bool) -> int:
         out.print(Text("Citations checked: ", style="bold yellow") + Text(safe(answer.answer)))
     for sentence in answer.unsupported:
         out.print(Text("not supported by its cited passage: ", style="yellow") + Text(safe(sentence)))
+    if answer.dates_note:
+        out.print(Text(safe(answer.dates_note), style="italic"))
     print_sources(answer.sources, answer.citations)
     return 0
 
@@ -171,16 +195,19 @@ def _ingest_progress() -> Iterator[IngestBar]:
         yield IngestBar(progress)
 
 
-def run_ingest(settings: Settings, paths: list[str]) -> int:
-    """``assistant ingest``: add, replace or skip each article; report skipped files one line each."""
+def run_ingest(settings: Settings, paths: list[str], feeds: list[str] | None = None) -> int:
+    """``assistant ingest``: add, replace or skip each article (files, folders, article URLs, feeds);
+    report skipped files and failed URLs one line each, and the syndicated copies found."""
     services = _services(settings)
     ingester = services.ingester
     started = time.perf_counter()
     with _ingest_progress() as bar:
-        report = ingester.ingest(paths, bar)
+        report = ingester.ingest(paths, bar, feeds=feeds or [])
     elapsed = time.perf_counter() - started
     for skipped in report.skipped:
         err.print(Text(f"skipped {safe(skipped.path)}: {safe(skipped.reason)}", style="yellow"))
+    if report.duplicates:
+        out.print(f"{len(report.duplicates)} near-duplicate(s) of stored articles grouped with them (also reported by)")
     rate = report.passages / elapsed if report.passages and elapsed > 0 else 0.0
     out.print(
         f"{len(report.added)} added, {len(report.replaced)} replaced, {len(report.unchanged)} unchanged, "
@@ -190,9 +217,14 @@ def run_ingest(settings: Settings, paths: list[str]) -> int:
     return 3 if report.skipped else 0
 
 
-def run_sources(settings: Settings, as_json: bool) -> int:
-    """``assistant sources``: the articles in the collection."""
-    articles = sorted(_services(settings).store.articles().values(), key=lambda a: (a.date or 0, a.title), reverse=True)
+def run_sources(settings: Settings, as_json: bool, article_filter: ArticleFilter | None = None) -> int:
+    """``assistant sources``: the articles in the collection (those matching ``article_filter``), newest first."""
+    from vectorstore.filters import matches
+
+    services = _services(settings)
+    where = services.where_for(article_filter)
+    articles = [a for a in services.store.articles().values() if matches(_article_meta(a), where)]
+    articles.sort(key=lambda a: (a.date or 0, a.title), reverse=True)
     if as_json:
         from assistant.cli import print_json
 
@@ -204,6 +236,8 @@ def run_sources(settings: Settings, as_json: bool) -> int:
                     "title": a.title,
                     "date": format_date(a.date),
                     "lang": a.lang,
+                    "outlet": a.outlet,
+                    "cluster": a.cluster,
                     "passages": a.passages_found,
                 }
                 for a in articles
@@ -211,12 +245,27 @@ def run_sources(settings: Settings, as_json: bool) -> int:
         )
         return 0
     table = Table(title=f"{len(articles)} articles in {settings.collection!r}")
-    for col in ("title", "date", "lang", "passages", "source"):
+    for col in ("title", "date", "outlet", "lang", "passages", "source"):
         table.add_column(col, overflow="fold")
     for a in articles:
-        table.add_row(Text(safe(a.title)), format_date(a.date), a.lang, str(a.passages_found), Text(safe(a.source)))
+        table.add_row(
+            Text(safe(a.title)),
+            format_date(a.date),
+            Text(safe(a.outlet)),
+            a.lang,
+            str(a.passages_found),
+            Text(safe(a.source)),
+        )
     out.print(table)
     return 0
+
+
+def _article_meta(article: Any) -> dict[str, Any]:
+    """A stored article's fields as passage metadata (to apply a where clause to it)."""
+    meta = {"article_id": article.article_id, "lang": article.lang, "outlet": article.outlet, "source": article.source}
+    if article.date is not None:
+        meta["date"] = article.date
+    return meta
 
 
 def run_remove(settings: Settings, source: str) -> int:

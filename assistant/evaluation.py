@@ -77,6 +77,8 @@ def prediction(qid: str, answer: Answer, seconds: float) -> dict[str, Any]:
         "no_probability": answer.no_probability,
         "grounding": answer.grounding,
         "verify_no_probability": answer.verify_no_probability,
+        "coverage": answer.coverage,
+        "decline_probability": answer.decline_probability,
         "keyword_best": max((float(s.keyword_score) for s in answer.sources), default=0.0),
         "best_score": max((s.score for s in answer.sources), default=0.0),
         "unsupported": len(answer.unsupported),

@@ -14,7 +14,9 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
     from assistant.chain import Answerer
+    from vectorstore.duplicates import DuplicateIndex
     from vectorstore.embeddings import PassageEmbedder
+    from vectorstore.filters import ArticleFilter
     from vectorstore.ingest import Ingester
     from vectorstore.keyword import KeywordIndex
     from vectorstore.store import ChromaStore
@@ -57,9 +59,10 @@ class Services:
 
         path = self.embedding_path()
         self._say("loading embedding model")
+        s = self.settings
         # queries must be embedded the way the collection's passages were
         int8 = self.store.embedding_precision == "int8"
-        return PassageEmbedder(path, self.settings.embedding_model, self.settings.threads, int8=int8)
+        return PassageEmbedder(path, s.embedding_model, s.threads, prompt_family=s.embedding_prompts, int8=int8)
 
     @cached_property
     def store(self) -> ChromaStore:
@@ -77,24 +80,43 @@ class Services:
             precision="int8" if s.embedding_int8 else "fp32",
         )
 
+    @property
+    def index_dir(self) -> Path:
+        """Where the local indexes of the collection live (per server and collection with a Chroma server)."""
+        s = self.settings
+        server = "" if not s.chroma_url else "server-" + "".join(c if c.isalnum() else "_" for c in s.chroma_url)
+        return s.store_dir / "keyword" / server / s.collection
+
     @cached_property
     def keyword(self) -> KeywordIndex:
         """The bm25s keyword index kept beside the collection."""
         from vectorstore.keyword import KeywordIndex
 
-        s = self.settings
-        # the keyword index stays local; with a Chroma server it is kept per server and collection
-        server = "" if not s.chroma_url else "server-" + "".join(c if c.isalnum() else "_" for c in s.chroma_url)
-        return KeywordIndex(s.store_dir / "keyword" / server / s.collection)
+        return KeywordIndex(self.index_dir)
+
+    @cached_property
+    def duplicates(self) -> DuplicateIndex:
+        """Near-duplicate clusters (MinHash signatures) kept beside the keyword index."""
+        from vectorstore.duplicates import DuplicateIndex
+
+        return DuplicateIndex(self.index_dir)
 
     @cached_property
     def ingester(self) -> Ingester:
         """Idempotent ingest into the collection."""
+        from vectorstore.fetch import Fetcher
         from vectorstore.ingest import Ingester
 
         s = self.settings
         return Ingester(
-            self.store, self.keyword, lambda: self.embedder, s.chunk_size, s.chunk_overlap, int(s.max_file_mb * 1e6)
+            self.store,
+            self.keyword,
+            lambda: self.embedder,
+            s.chunk_size,
+            s.chunk_overlap,
+            int(s.max_file_mb * 1e6),
+            duplicates=self.duplicates,
+            fetcher=Fetcher(timeout=s.fetch_timeout, max_bytes=int(s.max_fetch_mb * 1e6)),
         )
 
     @cached_property
@@ -115,7 +137,17 @@ class Services:
             use_dense=mode in ("hybrid", "dense"),
             k=self.settings.top_k,
             where=where,
+            duplicates=self.duplicates,
         )
+
+    def where_for(self, article_filter: ArticleFilter | None) -> dict[str, Any] | None:
+        """The Chroma where clause of a filter (the source substring is resolved against the stored articles)."""
+        from vectorstore.filters import to_where
+
+        if article_filter is None or not article_filter.active:
+            return None
+        articles = self.store.articles().values() if article_filter.source else ()
+        return to_where(article_filter, articles)
 
     def switch_llm(self, name: str) -> None:
         """Use another bundled GGUF from the next question on."""
@@ -129,7 +161,6 @@ class Services:
         from assistant.chain import Answerer
 
         s = self.settings
-        check = s.max_no_probability if s.refusal_check else None
         verify = s.max_verify_no if s.verify_answers else None
         trim = None
         if s.prompt_chars:
@@ -138,12 +169,28 @@ class Services:
             def trim(question: str, passages: list[str]) -> list[str]:
                 return trim_passages(question, passages, s.prompt_chars, self.sentence_scores)
 
-        return Answerer(self.retriever(), self.llm, s.min_relevance, self.similarity, check, verify, trim)
+        return Answerer(
+            self.retriever(),
+            self.llm,
+            s.min_relevance,
+            self.similarity,
+            s.max_decline_probability,
+            verify,
+            coverage=self.coverage,
+            check=s.refusal_check,
+            trim=trim,
+        )
 
     def sentence_scores(self, question: str, sentences: list[str]) -> list[float]:
         """Cosine similarity of the question to each sentence (for the prompt budget)."""
         q = self.embedder.embed_query(question)
         return [float(sum(a * b for a, b in zip(q, v, strict=True))) for v in self.embedder.embed_documents(sentences)]
+
+    def coverage(self, question: str, passages: list[str]) -> float:
+        """How much of the question the best passage covers (IDF-weighted over the whole collection)."""
+        from assistant.refusal import question_coverage
+
+        return question_coverage(question, passages, self.keyword.document_frequencies)
 
     def similarity(self, sentence: str, passage: str) -> float:
         """Cosine similarity of an answer sentence and a passage (for the citation support check)."""

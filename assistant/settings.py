@@ -19,6 +19,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from vectorstore.embedding_prompts import PromptFamily
+
 APP_NAME = "article-assistant"
 
 LlmModelName = Literal["qwen2.5-coder-1.5b-instruct", "qwen2.5-coder-0.5b-instruct"]
@@ -67,19 +69,28 @@ class Settings(BaseSettings):
         description="Build new collections with int8 embeddings (3x faster ingest, recall@5 -0.006 on eval-dev); "
         "a collection keeps the precision it was built with.",
     )
+    embedding_prompts: PromptFamily = Field(
+        default="auto",
+        description="Query/passage prompts: auto (the model's saved prompts, else its name's family), e5, bge, "
+        "bge-zh, embeddinggemma, nomic or none.",
+    )
     llm_model: LlmModelName = Field(
         default="qwen2.5-coder-1.5b-instruct", description="Which bundled GGUF the embedded backend runs."
     )
     llm_path: Path | None = Field(default=None, description="A GGUF file to run instead of the bundled one.")
-    llm_backend: Literal["embedded", "openai"] = Field(
+    llm_backend: Literal["embedded", "openai", "ollama"] = Field(
         default="embedded",
         description="embedded: llama.cpp in-process; openai: any OpenAI-compatible server (Ollama /v1, "
-        "llama.cpp server, vLLM, LM Studio, OpenAI).",
+        "llama.cpp server, vLLM, LM Studio, OpenAI); ollama: Ollama's native API.",
     )
     openai_base_url: str | None = Field(
         default=None, description="Base URL of the OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1."
     )
     openai_model: str | None = Field(default=None, description="Model name on that server (default: llm_model).")
+    ollama_base_url: str = Field(default="http://127.0.0.1:11434", description="The Ollama server.")
+    ollama_model: str | None = Field(
+        default=None, description="Model name in Ollama, e.g. qwen2.5:1.5b (default: llm_model)."
+    )
     openai_api_key_env: str = Field(
         default="OPENAI_API_KEY", description="Environment variable holding the API key (none is needed locally)."
     )
@@ -109,8 +120,12 @@ class Settings(BaseSettings):
     refusal_check: bool = Field(
         default=True, description="Ask the model whether the passages answer the question before answering."
     )
-    max_no_probability: float = Field(
-        default=0.5, ge=0.0, le=1.0, description="Decline when the check's P(no) is above this (calibrated)."
+    max_decline_probability: float = Field(
+        default=0.52,
+        ge=0.0,
+        le=1.0,
+        description="Decline when the calibrated probability that the passages do not answer (the check's "
+        "P(no) combined with how much of the question the passages cover) is above this.",
     )
     verify_answers: bool = Field(
         default=False, description="Ask the model whether the passages state its drafted answer (declines if not)."
@@ -119,6 +134,8 @@ class Settings(BaseSettings):
         default=0.5, ge=0.0, le=1.0, description="Decline when the verification's P(no) is above this."
     )
     max_file_mb: float = Field(default=50.0, gt=0, description="Files larger than this are skipped.")
+    fetch_timeout: float = Field(default=20.0, gt=0, description="Seconds to wait for an article or feed URL.")
+    max_fetch_mb: float = Field(default=10.0, gt=0, description="Pages and feeds larger than this are refused.")
 
     @classmethod
     def settings_customise_sources(
@@ -139,6 +156,15 @@ class Settings(BaseSettings):
     def model_store(self) -> Path:
         """Where prepared models live (``models_dir`` resolved)."""
         return self.models_dir or self.data_dir / "models"
+
+    @property
+    def llm_label(self) -> str:
+        """The LLM in use, as shown to the user."""
+        if self.llm_backend == "openai":
+            return f"{self.openai_model or self.llm_model} @ {self.openai_base_url}"
+        if self.llm_backend == "ollama":
+            return f"{self.ollama_model or self.llm_model} @ ollama {self.ollama_base_url}"
+        return self.llm_path.name if self.llm_path else self.llm_model
 
     @property
     def store_dir(self) -> Path:

@@ -37,6 +37,13 @@ def closest_articles_label(code: str) -> str:
     return str(entry.get("closest") or _languages()["en"]["closest"])
 
 
+def dates_note_template(code: str) -> str:
+    """The note (a ``str.format`` template with newest/oldest and their dates) that says which of the
+    cited reports is newer, in the question's language when it has one, else in English."""
+    entry = _languages().get(code) or {}
+    return str(entry.get("dates") or _languages()["en"]["dates"])
+
+
 def answer_prompt() -> Any:
     """The system + user chat template for answering from numbered passages."""
     from langchain_core.prompts import ChatPromptTemplate

@@ -65,3 +65,60 @@ def gguf_path(models_dir) -> Path:
     from assistant.models.gguf import prepare_gguf
 
     return prepare_gguf(GGUF_MODELS["qwen2.5-coder-1.5b-instruct"], models_dir)
+
+
+NEWS_FIXTURES = ROOT / "tests" / "fixtures" / "news"
+
+
+@pytest.fixture
+def news_site(tmp_path):
+    """A real HTTP server on 127.0.0.1 serving a copy of tests/fixtures/news (``{BASE}`` in feeds becomes
+    its URL), plus ``/big`` (over any size cap), ``/slow`` (answers after 2 s) and 404 for the rest.
+    Yields ``(base_url, site_dir, requested_paths)``; files in ``site_dir`` may be changed by the test."""
+    import shutil
+    import threading
+    import time
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    site = tmp_path / "site"
+    shutil.copytree(NEWS_FIXTURES, site)
+    requested: list[str] = []
+
+    class Handler(SimpleHTTPRequestHandler):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, directory=str(site), **kwargs)
+
+        def log_message(self, *args):  # keep the test output clean
+            pass
+
+        def do_GET(self):
+            requested.append(self.path)
+            if self.path == "/big":
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.end_headers()
+                self.wfile.write(b"<p>" + b"x" * 3_000_000 + b"</p>")
+                return
+            if self.path == "/slow":
+                time.sleep(2)
+            if self.path.endswith(".xml") and (site / self.path.lstrip("/")).is_file():
+                body = (site / self.path.lstrip("/")).read_text(encoding="utf-8").replace("{BASE}", base).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/rss+xml; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                return
+            super().do_GET()
+
+    class Server(ThreadingHTTPServer):
+        def handle_error(self, request, client_address):  # clients hang up on /big and /slow on purpose
+            pass
+
+    server = Server(("127.0.0.1", 0), Handler)
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield base, site, requested
+    server.shutdown()
+    server.server_close()

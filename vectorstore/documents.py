@@ -18,6 +18,7 @@ class Article:
     date: datetime | None = None
     lang: str = ""
     titled: bool = True  # False when the title was made up from the file name
+    outlet: str = ""  # the publication (site name, declared outlet, or the URL's host)
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -34,7 +35,8 @@ class Article:
     def content_hash(self) -> str:
         """Hash of everything that ends up stored; a change means the article is replaced."""
         date = self.date.isoformat() if self.date else ""
-        payload = "\x1f".join((self.title, date, self.text))
+        fields = (self.title, date, self.text, self.outlet) if self.outlet else (self.title, date, self.text)
+        payload = "\x1f".join(fields)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 from vectorstore.chunking import chunk_article
 from vectorstore.documents import Article, Passage, article_id_for
+from vectorstore.duplicates import DuplicateIndex
 from vectorstore.embeddings import PassageEmbedder
+from vectorstore.feeds import AlreadyStored, iter_feed
+from vectorstore.fetch import Fetcher, FetchError, fetch_article, is_url
 from vectorstore.keyword import KeywordIndex
-from vectorstore.loaders import Skipped, detect_article_language, iter_articles
-from vectorstore.store import ChromaStore
+from vectorstore.loaders import LoadError, Skipped, detect_article_language, iter_articles
+from vectorstore.store import ChromaStore, epoch
 
 _FLUSH_PASSAGES = 256
 
@@ -36,6 +39,7 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     passages: int = 0
+    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (new source, cluster it joined)
 
     @property
     def articles_written(self) -> int:
@@ -57,6 +61,8 @@ class Ingester:
         chunk_size: int,
         chunk_overlap: int,
         max_bytes: int = 50_000_000,
+        duplicates: DuplicateIndex | None = None,
+        fetcher: Fetcher | None = None,
     ):
         self.store = store
         self.keyword = keyword
@@ -64,22 +70,46 @@ class Ingester:
         self.chunk_size = chunk_size
         self.chunk_overlap = chunk_overlap
         self.max_bytes = max_bytes
+        self.duplicates = duplicates
+        self.fetcher = fetcher or Fetcher()
 
     @property
     def chunking(self) -> str:
         """The passage settings; articles cut with other settings are re-cut on the next ingest."""
         return f"{self.chunk_size}/{self.chunk_overlap}"
 
-    def ingest(self, paths: Iterable[str | Path], progress: IngestProgress | None = None) -> IngestReport:
-        """Ingest every article under ``paths``; files that fail are reported, the rest stored."""
+    def _items(
+        self, paths: Iterable[str | Path], feeds: Iterable[str], stored: dict
+    ) -> Iterator[Article | Skipped | AlreadyStored]:
+        """Articles from files and folders, article URLs (among ``paths``) and feeds."""
+        paths = list(paths)
+        # languages are detected later, only for articles that will be written (unchanged ones are skipped first)
+        yield from iter_articles([p for p in paths if not is_url(str(p))], self.max_bytes, detect=False)
+        for url in (str(p) for p in paths if is_url(str(p))):
+            try:
+                yield fetch_article(url, self.fetcher)
+            except (FetchError, LoadError) as exc:
+                yield Skipped(url, str(exc))
+        for feed in feeds:
+            # an interrupted write (incomplete article) is fetched again
+            yield from iter_feed(feed, self.fetcher, lambda aid: aid in stored and stored[aid].complete)
+
+    def ingest(
+        self, paths: Iterable[str | Path], progress: IngestProgress | None = None, feeds: Iterable[str] = ()
+    ) -> IngestReport:
+        """Ingest every article under ``paths`` (files, folders, or http(s) URLs of articles) and in the
+        RSS/Atom ``feeds``; what fails is reported, the rest stored."""
         report = IngestReport()
         stored = self.store.articles()
         keyword_counts = self.keyword.article_passage_counts()
+        indexed = self.duplicates.indexed() if self.duplicates is not None else set()
         seen: set[str] = set()
         pending: list[tuple[Article, list[Passage]]] = []
         pending_passages = 0
-        # languages are detected only for articles that will be written (unchanged ones are skipped first)
-        for item in iter_articles(paths, self.max_bytes, detect=False):
+        for item in self._items(paths, feeds, stored):
+            if isinstance(item, AlreadyStored):
+                report.unchanged.append(item.source)
+                continue
             if progress:
                 progress.article_seen(item)
             if isinstance(item, Skipped):
@@ -95,10 +125,16 @@ class Ingester:
             if unchanged and old.complete:
                 if keyword_counts.get(aid) != old.passages_found:
                     self._reindex_keywords(item)  # repair from Chroma, no re-embedding
+                if self.duplicates is not None and aid not in indexed:  # stored before clustering existed
+                    cluster = self._cluster(item, report)
+                    if cluster != old.cluster:
+                        self.store.set_cluster(aid, cluster)
                 report.unchanged.append(item.source)
                 continue
             detect_article_language(item)
             (report.replaced if old is not None else report.added).append(item.source)
+            if self.duplicates is not None:
+                item.extra["cluster"] = self._cluster(item, report)
             passages = chunk_article(item, self.chunk_size, self.chunk_overlap)
             pending.append((item, passages))
             pending_passages += len(passages)
@@ -108,6 +144,16 @@ class Ingester:
         if pending:
             report.passages += self._flush(pending, progress)
         return report
+
+    def _cluster(self, article: Article, report: IngestReport) -> str:
+        """Put the article in its near-duplicate cluster (a new one unless it copies a stored article)."""
+        assert self.duplicates is not None
+        cluster = self.duplicates.assign(
+            article.article_id, article.text, article.outlet, article.source, article.title, epoch(article.date)
+        )
+        if cluster != article.article_id:
+            report.duplicates.append((article.source, cluster))
+        return cluster
 
     def _flush(self, pending: list[tuple[Article, list[Passage]]], progress: IngestProgress | None) -> int:
         texts = [article.embedding_text(p.text) for article, passages in pending for p in passages]
@@ -144,4 +190,6 @@ class Ingester:
         if not matches:
             raise KeyError(source)
         self.keyword.delete_article(matches[0].article_id)
+        if self.duplicates is not None:
+            self.duplicates.remove(matches[0].article_id)
         return self.store.delete_article(matches[0].article_id)

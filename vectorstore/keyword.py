@@ -143,25 +143,46 @@ class KeywordIndex:
             if old != cache and not old.name.endswith(".tmp"):
                 shutil.rmtree(old, ignore_errors=True)
 
-    def search(self, query: str, k: int) -> list[tuple[str, float]]:
-        """The ``k`` best passages for ``query`` as ``(passage_id, bm25 score)``, best first."""
+    def search(self, query: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
+        """The ``k`` best passages for ``query`` as ``(passage_id, bm25 score)``, best first; with
+        ``allowed``, only among those passage ids (the filter applies before ranking, not after)."""
         with self.lock:
-            return self._search(query, k)
+            return self._search(query, k, allowed)
 
-    def _search(self, query: str, k: int) -> list[tuple[str, float]]:
+    def _search(self, query: str, k: int, allowed: set[str] | None) -> list[tuple[str, float]]:
+        import numpy as np
+
         self._load()
         tokens = tokenize(query)
-        if not self._ids or not tokens:
+        if not self._ids or not tokens or allowed == set():
             return []
         vocab = getattr(self._bm25, "vocab_dict", {}) or {}
         tokens = [t for t in tokens if t in vocab]
         if not tokens:
             return []
         removed = {r[0] for r in self.db.execute("SELECT passage_id FROM removed")}
-        want = min(k + len(removed), len(self._ids))
-        docs, scores = self._bm25.retrieve([tokens], k=want, show_progress=False, n_threads=1)
+        mask = None
+        if allowed is not None:
+            mask = np.fromiter((pid in allowed for pid in self._ids), dtype=np.float32, count=len(self._ids))
+        docs, scores = self._bm25.retrieve(
+            [tokens], k=min(k + len(removed), len(self._ids)), show_progress=False, n_threads=1, weight_mask=mask
+        )
         hits = [(self._ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
         return [hit for hit in hits if hit[0] not in removed][:k]
+
+    def document_frequencies(self, tokens: list[str]) -> tuple[int, dict[str, int]]:
+        """How many passages the index holds, and how many of them contain each of ``tokens``."""
+        with self.lock:
+            self._load()
+            if not self._ids:
+                return 0, {}
+            vocab = getattr(self._bm25, "vocab_dict", {}) or {}
+            indptr = self._bm25.scores["indptr"]  # column pointers: one column of passages per token
+            frequencies = {}
+            for token in tokens:
+                at = vocab.get(token)
+                frequencies[token] = int(indptr[at + 1] - indptr[at]) if at is not None and at + 1 < len(indptr) else 0
+            return len(self._ids), frequencies
 
     def close(self) -> None:
         """Close the database."""

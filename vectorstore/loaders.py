@@ -14,6 +14,7 @@ from typing import Any
 
 from vectorstore.documents import Article, normalize_source
 from vectorstore.language import detect_language
+from vectorstore.outlets import outlet_for
 
 SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl"}
 _TITLE_MAX = 200
@@ -25,6 +26,31 @@ _CONTROL = re.compile(
     r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\ufeff]"
 )
 _TZ_WORDS = {"wib": "+0700", "wita": "+0800", "wit": "+0900"}
+_MONTHS = (
+    r"jan(?:uari|uary)?|feb(?:ruari|ruary)?|mar(?:et|ch)?|apr(?:il)?|mei|may|jun[ei]?|jul[iy]?|"
+    r"ag(?:ustus)?|aug(?:ust)?|sep(?:t|tember)?|okt(?:ober)?|oct(?:ober)?|nov(?:ember)?|des(?:ember)?|dec(?:ember)?"
+)
+# A dateline near the top of the text: "Jakarta, 29 April 2025 -", "Kompas.com - 29/04/2025, 10:21 WIB".
+_DATELINE = re.compile(
+    rf"\b(?P<date>\d{{1,2}}\s+(?:{_MONTHS})\.?\s+\d{{4}}|\d{{1,2}}/\d{{1,2}}/\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})"
+    r"(?:[,\s]+(?P<time>\d{1,2}[:.]\d{2})(?:\s*(?P<tz>wib|wita|wit))?)?",
+    re.IGNORECASE,
+)
+_DATELINE_SPAN = 200
+# Full timestamps in HTML (trafilatura keeps only the day): Open Graph meta and JSON-LD.
+_HTML_PUBLISHED = (
+    re.compile(
+        r"""<meta[^>]+(?:property|name|itemprop)=["'](?:article:published_time|datePublished|pubdate)["'][^>]*"""
+        r"""content=["']([^"']+)["']""",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"""<meta[^>]+content=["']([^"']+)["'][^>]*(?:property|name|itemprop)=["']"""
+        r"""(?:article:published_time|datePublished|pubdate)["']""",
+        re.IGNORECASE,
+    ),
+    re.compile(r'"datePublished"\s*:\s*"([^"]+)"'),
+)
 
 
 class LoadError(Exception):
@@ -64,8 +90,37 @@ def parse_date(value: Any) -> datetime | None:
     import dateparser  # slow import, only needed for free-form dates
 
     return dateparser.parse(
-        text, languages=["id", "en"], settings={"RETURN_AS_TIMEZONE_AWARE": False, "PREFER_DAY_OF_MONTH": "first"}
+        text,
+        languages=["id", "en"],
+        settings={"RETURN_AS_TIMEZONE_AWARE": False, "PREFER_DAY_OF_MONTH": "first", "DATE_ORDER": "DMY"},
     )
+
+
+def dateline_date(text: str) -> datetime | None:
+    """A publication date written near the top of an article ("Jakarta, 29 April 2025 - ...")."""
+    head = "\n".join(text[:_DATELINE_SPAN].split("\n")[:2])
+    match = _DATELINE.search(head)
+    if match is None:
+        return None
+    value = " ".join(x for x in (match.group("date"), match.group("time"), match.group("tz")) if x)
+    try:
+        return parse_date(value.replace(".", ":") if match.group("time") else value)
+    except (ValueError, OverflowError):
+        return None
+
+
+def html_published(raw: str) -> datetime | None:
+    """The full publication timestamp of an HTML page from its meta tags or JSON-LD, if it has one."""
+    for pattern in _HTML_PUBLISHED:
+        match = pattern.search(raw)
+        if match:
+            try:
+                found = parse_date(match.group(1))
+            except (ValueError, OverflowError):
+                found = None
+            if found is not None:
+                return found
+    return None
 
 
 def _split_title_and_date(text: str, default_title: str) -> tuple[str, datetime | None, str]:
@@ -110,17 +165,27 @@ def _title_from_path(path: Path) -> str:
     return path.stem.replace("-", " ").replace("_", " ").strip()
 
 
-def _make_article(
-    source: str, text: str, title: str, date: datetime | None, lang: str = "", fallback_title: str = ""
+def make_article(
+    source: str,
+    text: str,
+    title: str,
+    date: datetime | None,
+    lang: str = "",
+    fallback_title: str = "",
+    outlet: str | None = None,
 ) -> Article:
-    """Clean and build an article; ``fallback_title`` (from the file name) is used when it has none."""
+    """Clean and build an article; ``fallback_title`` (from the file name) is used when it has none,
+    a dateline in the text when no date is given, the URL's host when no outlet is declared."""
     text = clean_text(text)
     if not text:
         raise LoadError("no text")
     title = clean_text(title).replace("\n", " ")
     titled = bool(title)
     title = title or fallback_title
-    return Article(source=source, text=text, title=title, date=date, lang=lang, titled=titled)
+    date = date or dateline_date(text)
+    return Article(
+        source=source, text=text, title=title, date=date, lang=lang, titled=titled, outlet=outlet_for(source, outlet)
+    )
 
 
 def load_text(path: Path, raw: str) -> Article:
@@ -129,28 +194,40 @@ def load_text(path: Path, raw: str) -> Article:
     title, date, body = _split_title_and_date(raw, "")
     title = meta.get("title") or title
     date = parse_date(meta.get("date")) or date
-    return _make_article(str(path), body, title, date, meta.get("lang", ""), _title_from_path(path))
+    outlet = meta.get("outlet") or meta.get("source")
+    return make_article(str(path), body, title, date, meta.get("lang", ""), _title_from_path(path), outlet)
 
 
-def load_html(path: Path, raw: str) -> Article:
-    """An HTML page: main text and metadata extracted with trafilatura."""
+def article_from_html(raw: str, source: str, fallback_title: str = "", url: str | None = None) -> Article:
+    """An HTML page's main text and metadata (title, date, language, site name) via trafilatura;
+    ``url`` is where it was fetched from (it becomes the source), else its canonical URL or ``source``."""
     import trafilatura
 
-    doc = trafilatura.bare_extraction(raw, with_metadata=True, include_comments=False, url=None)
+    doc = trafilatura.bare_extraction(raw, with_metadata=True, include_comments=False, url=url)
     if doc is None:
         raise LoadError("no article text found in HTML")
     data = doc if isinstance(doc, dict) else doc.as_dict()
     text = data.get("text") or ""
     if not text.strip():
         raise LoadError("no article text found in HTML")
-    return _make_article(
-        data.get("url") or str(path),
+    day = parse_date(data.get("date"))
+    full = html_published(raw)
+    # trafilatura keeps the day only; the meta/JSON-LD timestamp adds the time when it is the same day
+    date = full if full is not None and (day is None or full.date() == day.date()) else day
+    return make_article(
+        url or data.get("url") or source,
         text,
         data.get("title") or "",
-        parse_date(data.get("date")),
+        date,
         data.get("language") or "",
-        _title_from_path(path),
+        fallback_title,
+        data.get("sitename") or None,
     )
+
+
+def load_html(path: Path, raw: str) -> Article:
+    """An HTML file: main text and metadata extracted with trafilatura."""
+    return article_from_html(raw, str(path), _title_from_path(path))
 
 
 def _first(record: dict[str, Any], *keys: str) -> Any:
@@ -172,7 +249,8 @@ def _article_from_record(record: Any, path: Path, position: int) -> Article:
     title = str(_first(record, "title", "headline") or "")
     date = parse_date(_first(record, "date", "published", "publication_date", "pubDate", "published_at"))
     lang = str(_first(record, "lang", "language") or "")
-    return _make_article(source, text, title, date, lang, _title_from_path(path))
+    outlet = _first(record, "outlet", "publisher", "site_name", "sitename", "source")
+    return make_article(source, text, title, date, lang, _title_from_path(path), str(outlet) if outlet else None)
 
 
 def load_json(path: Path, raw: str) -> list[Article]:

@@ -10,6 +10,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from vectorstore.embeddings import PassageEmbedder
+from vectorstore.filters import matches
 from vectorstore.store import ChromaStore, Hit
 
 
@@ -98,6 +99,34 @@ def merge_adjacent(hits: list[Hit], max_chars: int = 600) -> list[Hit]:
     return merged
 
 
+def collapse_clusters(hits: list[Hit]) -> tuple[list[Hit], dict[str, list[Hit]]]:
+    """Keep one article per near-duplicate cluster (the best-ranked one); returns the kept hits and, per
+    kept article id, the dropped hits of the other articles of its cluster."""
+    representative: dict[str, str] = {}
+    kept: list[Hit] = []
+    dropped: dict[str, list[Hit]] = {}
+    for hit in hits:
+        aid = str(hit.metadata.get("article_id", ""))
+        cluster = str(hit.metadata.get("cluster") or aid)
+        rep = representative.setdefault(cluster, aid)
+        if rep == aid:
+            kept.append(hit)
+        else:
+            dropped.setdefault(rep, []).append(hit)
+    return kept, dropped
+
+
+def _copy_entry(meta: Any) -> dict[str, Any]:
+    get = meta.get if isinstance(meta, dict) else lambda key, default=None: getattr(meta, key, default)
+    return {
+        "article_id": get("article_id", ""),
+        "outlet": get("outlet", "") or "",
+        "source": get("source", "") or "",
+        "title": get("title", "") or "",
+        "date": get("date"),
+    }
+
+
 class HybridRetriever(BaseRetriever):
     """Dense (Chroma) and keyword (bm25s) legs fused with reciprocal rank fusion, then diversified:
     at most two passages per article, adjacent passages of one article merged."""
@@ -114,13 +143,18 @@ class HybridRetriever(BaseRetriever):
     # Tuned on eval-dev (400-char passages): dense weighs 1.5x keyword, k=10 (recall@5 0.951 vs 0.938 at 1/1/60).
     rrf_k: int = 10
     dense_weight: float = 1.5
+    # a Chroma where clause (vectorstore.filters.to_where) restricting both legs before fusion
     where: dict[str, Any] | None = None
+    duplicates: Any = None  # DuplicateIndex: names every other copy of a story under its representative
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
         dense: list[Hit] = []
         if self.use_dense:
             dense = self.store.query(self.embedder.embed_query(query), self.candidates, self.where)
-        keyword = self.keyword.search(query, self.candidates) if self.keyword is not None else []
+        keyword: list[tuple[str, float]] = []
+        if self.keyword is not None:
+            allowed = self.store.passage_ids(self.where) if self.where else None
+            keyword = self.keyword.search(query, self.candidates, allowed)
         fused = reciprocal_rank_fusion(
             [[h.passage_id for h in dense], [pid for pid, _ in keyword]], self.rrf_k, [self.dense_weight, 1.0]
         )
@@ -133,17 +167,31 @@ class HybridRetriever(BaseRetriever):
         ranked = []
         for pid in sorted(fused, key=fused.__getitem__, reverse=True):
             hit = by_id.get(pid)
-            if hit is None or (self.where and not _matches(hit.metadata, self.where)):
+            if hit is None or not matches(hit.metadata, self.where):
                 continue
             hit.metadata["dense_score"] = dense_scores.get(pid, 0.0)
             hit.metadata["keyword_score"] = keyword_scores.get(pid, 0.0)
             ranked.append(Hit(pid, hit.text, hit.metadata, fused[pid]))
+        ranked, dropped = collapse_clusters(ranked)
         leaders = [hits[0] for hits in ([h.passage_id for h in dense], [pid for pid, _ in keyword]) if hits]
         ranked = keep_leaders(ranked, leaders, self.k)
         chosen = merge_adjacent(diversify(ranked, self.k, self.per_article))
+        for hit in chosen:
+            copies = self._other_copies(hit, dropped)
+            if copies:
+                hit.metadata["also_reported_by"] = copies
         return [hit_to_document(h) for h in chosen]
 
-
-def _matches(meta: dict[str, Any], where: dict[str, Any]) -> bool:
-    """Simple equality filters for keyword-only hits (Chroma applies ``where`` to the dense leg)."""
-    return all(meta.get(key) == value for key, value in where.items() if not key.startswith("$"))
+    def _other_copies(self, hit: Hit, dropped: dict[str, list[Hit]]) -> list[dict[str, Any]]:
+        """The other articles of the hit's cluster: all of them from the duplicate index, else (an index
+        that does not know the cluster, as on another client of a Chroma server) the ones retrieval
+        dropped in its favour."""
+        aid = hit.metadata.get("article_id", "")
+        cluster = hit.metadata.get("cluster")
+        members: list[Any] = []
+        if self.duplicates is not None and cluster:
+            members = [m for m in self.duplicates.members(cluster) if m.article_id != aid]
+        if not members:
+            members = [h.metadata for h in dropped.get(aid, [])]
+        entries = {e["article_id"]: e for e in map(_copy_entry, members)}
+        return list(entries.values())

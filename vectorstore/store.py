@@ -32,6 +32,8 @@ class StoredArticle:
     chunking: str
     passages_expected: int
     passages_found: int
+    outlet: str = ""
+    cluster: str = ""
 
     @property
     def complete(self) -> bool:
@@ -66,6 +68,8 @@ def passage_metadata(article: Article, passage: Passage, total: int, chunking: s
         "source": article.source,
         "title": article.title,
         "lang": article.lang,
+        "outlet": article.outlet,
+        "cluster": article.extra.get("cluster") or article.article_id,
         "content_hash": article.content_hash,
         "chunk": passage.index,
         "n_chunks": total,
@@ -172,6 +176,8 @@ class ChromaStore:
                 chunking=meta.get("chunking", ""),
                 passages_expected=int(meta.get("n_chunks", 0)),
                 passages_found=found[aid],
+                outlet=meta.get("outlet", ""),
+                cluster=meta.get("cluster") or aid,
             )
             for aid, meta in first.items()
         }
@@ -194,6 +200,23 @@ class ChromaStore:
         for at in range(0, len(ids), max_batch):
             sl = slice(at, at + max_batch)
             self.collection.add(ids=ids[sl], documents=docs[sl], metadatas=metas[sl], embeddings=vectors[sl])
+
+    def set_cluster(self, article_id: str, cluster: str) -> None:
+        """Record the near-duplicate cluster of a stored article on all its passages (no re-embedding)."""
+        ids = self.collection.get(where={"article_id": article_id}, include=[])["ids"]
+        if ids:
+            self.collection.update(ids=ids, metadatas=[{"cluster": cluster}] * len(ids))
+
+    def passage_ids(self, where: dict[str, Any]) -> set[str]:
+        """Ids of every passage matching a ``where`` clause (to filter the keyword leg before ranking)."""
+        ids: set[str] = set()
+        offset = 0
+        while True:
+            page = self.collection.get(where=where, include=[], limit=_GET_PAGE, offset=offset)
+            ids.update(page["ids"])
+            if len(page["ids"]) < _GET_PAGE:
+                return ids
+            offset += _GET_PAGE
 
     def delete_article(self, article_id: str) -> int:
         """Delete one article's passages; returns how many there were."""

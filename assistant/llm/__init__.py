@@ -22,6 +22,10 @@ def make_chat_model(settings: Settings, gguf_path: Callable[[], Path]) -> BaseCh
         from assistant.llm.openai_compatible import openai_chat_model
 
         return openai_chat_model(settings)
+    if settings.llm_backend == "ollama":
+        from assistant.llm.ollama import ollama_chat_model
+
+        return ollama_chat_model(settings)
     from assistant.llm.embedded import EmbeddedChatModel
     from vectorstore.cpu import free_cores
 

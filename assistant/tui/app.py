@@ -18,10 +18,15 @@ from textual.worker import Worker, get_current_worker
 
 from assistant.tui.history import Conversation, ConversationStore, Turn, to_markdown
 from assistant.tui.widgets import AnswerMessage, Notice, PromptInput, QuestionMessage, SourceItem
+from vectorstore.filters import ArticleFilter, FilterError
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "articles"
 HELP = """Commands:
-  /ingest PATH   add articles (files or folders); the chat stays usable
+  /ingest PATH   add articles (files, folders or article URLs); the chat stays usable
+  /ingest --feed URL   read an RSS/Atom feed (only new items are added)
+  /since WHEN    only articles published since then ("2025-04-01", "sejak Januari 2025", "minggu lalu")
+  /until WHEN    only articles published until then; /source NAME only this outlet; /lang CODE
+  /filters       show the filters; /filters off clears them (/since off clears one)
   /sources       browse and remove articles
   /new           start a new conversation
   /history       open an earlier conversation
@@ -80,7 +85,7 @@ class SourcesScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("title", "date", "lang", "passages", "source")
+        table.add_columns("title", "date", "outlet", "lang", "passages", "source")
         self.refresh_rows()
 
     def refresh_rows(self) -> None:
@@ -90,7 +95,7 @@ class SourcesScreen(Screen[None]):
         table = self.query_one(DataTable)
         table.clear()
         for a in sorted(self.services.store.articles().values(), key=lambda a: a.title):
-            row = (Text(a.title), format_date(a.date), a.lang, str(a.passages_found), Text(a.source))
+            row = (Text(a.title), format_date(a.date), Text(a.outlet), a.lang, str(a.passages_found), Text(a.source))
             table.add_row(*row, key=a.article_id)
 
     def action_remove(self) -> None:
@@ -144,6 +149,7 @@ class AssistantApp(App[None]):
         self.phase = "starting"
         self.article_count: int | None = None
         self.answer_worker: Worker[None] | None = None
+        self.article_filter = ArticleFilter()
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -168,9 +174,9 @@ class AssistantApp(App[None]):
         """Update the status line: article count, model, state."""
         self.phase = state
         s = self.services.settings
-        model = s.llm_path.name if s.llm_path else s.llm_model
         count = "…" if self.article_count is None else str(self.article_count)
-        self.query_one("#status", Static).update(Text(f" {count} articles · {model} · {state}"))
+        filters = f" · {self.article_filter.describe()}" if self.article_filter.active else ""
+        self.query_one("#status", Static).update(Text(f" {count} articles{filters} · {s.llm_label} · {state}"))
 
     def say(self, text: str, style: str = "italic") -> None:
         """Add a system line to the conversation."""
@@ -219,14 +225,22 @@ class AssistantApp(App[None]):
         chat.mount(answer)
         chat.scroll_end(animate=False)
         self.set_state("retrieving")
-        self.answer_worker = self.answer(text, self.conversation.history(), answer, question)
+        self.answer_worker = self.answer(text, self.conversation.history(), answer, question, self.article_filter)
 
     @work(thread=True, exclusive=True, group="answer")
-    def answer(self, question: str, history: list[tuple[str, str]], widget: AnswerMessage, asked: Any) -> None:
-        """Stream one answer; closing the stream on cancel stops the model."""
+    def answer(
+        self,
+        question: str,
+        history: list[tuple[str, str]],
+        widget: AnswerMessage,
+        asked: Any,
+        article_filter: ArticleFilter,
+    ) -> None:
+        """Stream one answer from the articles the filters allow; closing the stream on cancel stops the model."""
         worker = get_current_worker()
         try:
-            stream = self.services.answerer.stream(question, history)
+            where = self.services.where_for(article_filter)
+            stream = self.services.answerer.stream(question, history, where)
         except Exception as exc:  # noqa: BLE001
             self.call_from_thread(self.answer_failed, widget, exc)
             return
@@ -334,10 +348,21 @@ class AssistantApp(App[None]):
         if name == "/help":
             self.say(HELP, style="")
         elif name == "/ingest":
-            if not arg:
-                self.notify("usage: /ingest PATH", severity="warning")
+            feed = arg.startswith("--feed")
+            target = arg.removeprefix("--feed").strip() if feed else arg
+            if not target:
+                self.notify("usage: /ingest PATH|URL  or  /ingest --feed URL", severity="warning")
+            elif feed:
+                self.ingest([], [target])
             else:
-                self.ingest([arg])
+                self.ingest([target])
+        elif name in {"/since", "/until", "/source", "/lang"}:
+            self.filter_command(name[1:], arg)
+        elif name == "/filters":
+            if arg.lower() in {"off", "clear", "none"}:
+                self.article_filter = ArticleFilter()
+            self.say(f"Filters: {self.article_filter.describe()}")
+            self.set_state(self.phase)
         elif name == "/sources":
             self.push_screen(SourcesScreen(self.services))
         elif name == "/new":
@@ -353,6 +378,21 @@ class AssistantApp(App[None]):
             self.model_command(arg)
         else:
             self.notify(f"unknown command {name} (see /help)", severity="warning")
+
+    def filter_command(self, key: str, arg: str) -> None:
+        """``/since``, ``/until``, ``/source``, ``/lang``: set (or with ``off``/nothing, clear) one filter
+        for the following questions."""
+        value = None if arg.lower() in {"", "off", "clear", "none"} else arg
+        try:
+            self.article_filter = self.article_filter.with_value(key, value)
+        except FilterError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        f = self.article_filter
+        if f.since and f.until and f.since > f.until:
+            self.notify("the since date is after the until date: no article can match", severity="warning")
+        self.say(f"Filters: {f.describe()}")
+        self.set_state(self.phase)
 
     def load_conversation(self, conversation_id: str | None) -> None:
         """Show a saved conversation and continue it."""
@@ -390,7 +430,7 @@ class AssistantApp(App[None]):
         s = self.services.settings
         if not arg:
             self.say(
-                f"LLM: {s.llm_path or s.llm_model} (choices: {', '.join(GGUF_MODELS)})\n"
+                f"LLM: {s.llm_label} (bundled choices: {', '.join(GGUF_MODELS)})\n"
                 f"Embeddings: {s.embedding_model}\nCollection: {s.collection} in {s.data_dir}",
                 style="",
             )
@@ -407,8 +447,9 @@ class AssistantApp(App[None]):
         self.ingest([str(EXAMPLES)])
 
     @work(thread=True, group="ingest")
-    def ingest(self, paths: list[str]) -> None:
-        """Ingest in the background with a progress line; the chat stays usable."""
+    def ingest(self, paths: list[str], feeds: list[str] | None = None) -> None:
+        """Ingest files, folders, article URLs and feeds in the background with a progress line; the chat
+        stays usable."""
         app = self
 
         class Progress:
@@ -426,7 +467,7 @@ class AssistantApp(App[None]):
         self.call_from_thread(self.ingest_progress, 0, 0)
 
         try:
-            report = self.services.ingester.ingest(paths, Progress())
+            report = self.services.ingester.ingest(paths, Progress(), feeds=feeds or [])
             count = len(self.services.store.articles())
         except Exception as exc:  # noqa: BLE001
             self.call_from_thread(self.notify, f"ingest failed: {exc}", severity="error")
@@ -436,6 +477,8 @@ class AssistantApp(App[None]):
             f"Ingested: {len(report.added)} added, {len(report.replaced)} replaced, "
             f"{len(report.unchanged)} unchanged, {len(report.skipped)} skipped ({report.passages} passages)."
         )
+        if report.duplicates:
+            summary += f" {len(report.duplicates)} near-duplicate(s) grouped with stored articles."
         skipped = "".join(f"\n  skipped {s.path}: {s.reason}" for s in report.skipped[:20])
         self.call_from_thread(self.ingest_done, count, summary + skipped)
 

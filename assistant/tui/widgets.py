@@ -49,6 +49,8 @@ class AnswerMessage(Markdown):
         body = self.text
         if answer.unsupported:
             body += "\n\n" + "\n".join(f"> ⚠ not supported by its cited passage: {s}" for s in answer.unsupported)
+        if getattr(answer, "dates_note", None):
+            body += f"\n\n*{answer.dates_note}*"
         self.update(body)
 
 
@@ -63,8 +65,12 @@ def passage_text(source: Any, answer_text: str, cited: bool) -> Text:
     """A source entry: header, then the passage with the words the answer shares with it highlighted."""
     head = Text(f"[{source.n}] ", style="bold cyan" if cited else "dim")
     head.append(source.title or source.source, style="bold" if cited else "")
-    meta = " · ".join(x for x in ((source.date or "")[:10], source.source) if x)
+    meta = " · ".join(x for x in ((source.date or "")[:10], source.outlet, source.source) if x)
     head.append(f"\n{meta}\n", style="dim")
+    if source.also_reported_by:
+        from assistant.commands import also_reported_text
+
+        head.append(f"also reported by: {also_reported_text(source.also_reported_by)}\n", style="italic")
     body = Text(source.passage)
     if cited:
         for term in key_terms(answer_text):

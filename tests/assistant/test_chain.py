@@ -99,13 +99,13 @@ def _verdict(p_yes):
 
 def test_answerability_check_declines_when_no_is_likely():
     model = GenericFakeChatModel(messages=iter([_verdict(0.2)]))
-    answer = Answerer(FixedRetriever(docs=DOCS), model, max_no_probability=0.5).ask("Berapa harga cabai?")
+    answer = Answerer(FixedRetriever(docs=DOCS), model, max_decline=0.5).ask("Berapa harga cabai?")
     assert answer.declined and answer.no_probability == 0.8
 
 
 def test_answerability_check_lets_answer_through():
     model = GenericFakeChatModel(messages=iter([_verdict(0.9), AIMessage(content="Kim Jong Un [2].")]))
-    answer = Answerer(FixedRetriever(docs=DOCS), model, max_no_probability=0.5).ask("Siapa yang memerintahkan?")
+    answer = Answerer(FixedRetriever(docs=DOCS), model, max_decline=0.5).ask("Siapa yang memerintahkan?")
     assert not answer.declined and answer.citations == [2]
     assert abs(answer.no_probability - 0.1) < 1e-9
 
@@ -126,3 +126,19 @@ def test_prompt_budget_trims_what_the_model_reads_not_the_sources():
     assert prompts == ["[1] (cut)\n\n[2] (cut)"]
     assert answer.sources[1].passage.startswith("Pengiriman")  # the user still sees whole passages
     assert "trim_s" in answer.timings
+
+
+def test_answer_says_which_cited_report_is_newer_and_passes_the_filter():
+    older = _doc(1, "Pasukan Korea Utara tiba di Kursk.")
+    newer = _doc(2, "Korea Utara mengakui pengiriman pasukan ke Rusia.")
+    newer.metadata["date_iso"] = "2025-05-02T09:00:00"
+    newer.metadata["outlet"] = "Kompas.com"
+    newer.metadata["also_reported_by"] = [{"article_id": "x", "outlet": "ANTARA News", "date": 1746147600}]
+    retriever = FixedRetriever(docs=[older, newer])
+    answerer = Answerer(retriever, _model("Pasukan tiba [1]. Korea Utara mengakuinya [2]."))
+    answer = answerer.ask("Apa yang terjadi dengan pasukan Korea Utara?", where={"lang": "id"})
+    assert answer.dates_note.startswith("Laporan yang dikutip terbit pada waktu berbeda: yang terbaru [2] Kompas.com")
+    data = answer.to_json()
+    assert data["dates_note"] == answer.dates_note
+    assert data["sources"][1]["also_reported_by"][0]["outlet"] == "ANTARA News"
+    assert data["sources"][1]["also_reported_by"][0]["date"].startswith("2025-05-02")

@@ -103,3 +103,19 @@ def test_int8_embeddings_agree_with_fp32(embedding_path, embedder):
     query = int8.embed_query("Siapa yang memerintahkan pengiriman pasukan?")
     scores = [sum(x * y for x, y in zip(query, v, strict=True)) for v in int8.embed_documents(texts)]
     assert scores[0] > scores[1]
+
+
+def test_collection_built_before_clustering_gets_clusters_without_re_embedding(parts, tmp_path, sample_path, embedder):
+    from vectorstore.duplicates import DuplicateIndex
+
+    store, keyword, plain = parts
+    copy = tmp_path / "copy.txt"
+    copy.write_text(sample_path.read_text(encoding="utf-8") + "\nBaca juga berita lainnya.", encoding="utf-8")
+    plain.ingest([sample_path, copy])
+    assert len({a.cluster for a in store.articles().values()}) == 2
+    clustered = Ingester(store, keyword, lambda: embedder, 700, 120, duplicates=DuplicateIndex(tmp_path / "kw"))
+    report = clustered.ingest([sample_path, copy])
+    assert report.passages == 0 and len(report.unchanged) == 2 and len(report.duplicates) == 1
+    articles = list(store.articles().values())
+    assert len({a.cluster for a in articles}) == 1
+    assert all(a.title and a.complete for a in articles)  # the update kept the other metadata

@@ -56,3 +56,32 @@ def test_backend_down_is_a_one_line_error(embedding_path, sample_path, monkeypat
     assert code == 1 and "Traceback" not in err
     (line,) = [x for x in err.splitlines() if x.startswith("assistant: error:")]
     assert "cannot reach the LLM server" in line
+
+
+def _busy_slots(base_url: str) -> int:
+    import urllib.request
+
+    with urllib.request.urlopen(base_url.removesuffix("/v1") + "/slots", timeout=5) as response:
+        return sum(bool(slot.get("is_processing")) for slot in json.load(response))
+
+
+@pytest.mark.e2e
+def test_closing_the_stream_cancels_generation_on_the_server(llama_server):
+    """Esc in the chat closes the stream; the server must stop generating (its slot frees), not run on."""
+    import time
+
+    from assistant.llm.openai_compatible import openai_chat_model
+    from assistant.settings import load_settings
+
+    settings = load_settings(llm_backend="openai", openai_base_url=llama_server, openai_model="qwen-test")
+    llm = openai_chat_model(settings).bind(max_tokens=300, temperature=0.0)
+    stream = llm.stream("Write a long story about a lighthouse keeper, in ten paragraphs.")
+    for _ in range(3):
+        next(stream)
+    assert _busy_slots(llama_server) == 1
+    stream.close()
+    started = time.monotonic()
+    while _busy_slots(llama_server) and time.monotonic() - started < 20:
+        time.sleep(0.1)
+    # 300 tokens take ~30 s here; a cancelled stream frees the slot within a second or two
+    assert _busy_slots(llama_server) == 0 and time.monotonic() - started < 5

@@ -114,7 +114,7 @@ async def test_slash_commands(tmp_path, embedding_path, sample_path):
         await ask(pilot, app, "/help")
         await pilot.pause(0.1)
         assert "/ingest PATH" in chat_text(app)
-        await ask_and_wait(pilot, app, "Siapa yang memerintahkan?")
+        await ask_and_wait(pilot, app, "Siapa yang memerintahkan pengiriman pasukan?")
         out = tmp_path / "chat.md"
         await ask(pilot, app, f"/export {out}")
         await pilot.pause(0.2)
@@ -165,3 +165,34 @@ async def test_conversation_survives_a_restart(tmp_path, embedding_path, sample_
         assert again.query_one(AnswerMessage).text == first_answer
         # the follow-up continues the restored conversation
         assert again.conversation.history()[0][0] == "Siapa yang memerintahkan pengiriman pasukan?"
+
+
+@pytest.mark.asyncio
+async def test_news_filters_duplicates_and_feeds_in_the_chat(tmp_path, embedding_path, news_site):
+    base, site, _ = news_site
+    pages = [site / name for name in ("kompas-karian.html", "antara-karian.html", "tempo-banjir.html")]
+    app = started_app(tmp_path, embedding_path, ["Banjir [1].", "Bendungan [1]."], pages)
+    question = "Apa yang terjadi di Karian dan Jakarta Utara?"
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.phase == "ready")
+        await ask(pilot, app, "/since sejak Juni 2025")
+        await pilot.pause(0.1)
+        assert "since 2025-06-01" in str(app.query_one("#status").render())
+        await ask_and_wait(pilot, app, question)
+        assert {s["outlet"] for s in app.conversation.turns[-1].sources} == {"Tempo.co"}
+
+        await ask(pilot, app, "/filters off")
+        await ask(pilot, app, "/new")  # no follow-up rewriting: the scripted model has one reply per answer
+        await ask_and_wait(pilot, app, question)
+        outlets = [s["outlet"] for s in app.conversation.turns[-1].sources]
+        assert not {"Kompas.com", "ANTARA News"} <= set(outlets)
+        rendered = "\n".join(str(item.render()) for item in app.query(SourceItem))
+        assert "also reported by: " in rendered
+
+        await ask(pilot, app, "/until kapan-kapan")
+        await pilot.pause(0.1)
+        assert any("cannot understand the date" in n.message for n in app._notifications)
+
+        await ask(pilot, app, f"/ingest --feed {base}/atom.xml")
+        await wait_until(pilot, lambda: "Ingested: 1 added" in chat_text(app))
+        assert app.article_count == 4

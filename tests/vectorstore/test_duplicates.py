@@ -1,0 +1,41 @@
+"""Near-duplicate clusters: syndicated copies join one cluster, persisted across reopening."""
+
+from vectorstore.duplicates import DuplicateIndex, shingles, signature
+
+STORY = (
+    "Presiden meresmikan Bendungan Karian di Kabupaten Lebak, Banten, pada Sabtu pagi. Bendungan itu "
+    "diharapkan mengairi 22.000 hektare sawah dan menyediakan air baku bagi warga Serang, Cilegon dan "
+    "Tangerang. Pembangunan bendungan menelan biaya Rp 2,1 triliun dan dikerjakan sejak 2016. Menurut "
+    "Kementerian Pekerjaan Umum, bendungan juga berfungsi mengendalikan banjir di daerah hilir Sungai Ciujung."
+)
+WIRE_COPY = "Lebak (ANTARA) - " + STORY + " Pewarta: Tim ANTARA. Editor: Redaksi."
+OTHER = (
+    "Banjir merendam sejumlah kawasan di Jakarta Utara pada Selasa pagi setelah hujan deras mengguyur sejak "
+    "malam. Presiden meminta kementerian membantu warga. Ketinggian air mencapai 60 sentimeter di Sunter."
+)
+
+
+def test_shingles_are_word_trigrams():
+    assert shingles("Satu dua, TIGA empat") == {"satu dua tiga", "dua tiga empat"}
+    assert shingles("dua kata") == {"dua", "kata"}
+
+
+def test_wire_copy_is_near_and_other_story_is_far():
+    assert signature(STORY).jaccard(signature(WIRE_COPY)) > 0.6
+    assert signature(STORY).jaccard(signature(OTHER)) < 0.1
+
+
+def test_clusters_persist_and_grow_incrementally(tmp_path):
+    index = DuplicateIndex(tmp_path)
+    assert index.assign("kompas", STORY, "Kompas.com", "https://kompas.com/1", "Karian", 100) == "kompas"
+    assert index.assign("tempo", OTHER, "Tempo.co") == "tempo"
+    index.close()
+
+    reopened = DuplicateIndex(tmp_path)  # a later ingest: the copy joins the stored story's cluster
+    assert reopened.assign("antara", WIRE_COPY, "ANTARA News", date=200) == "kompas"
+    assert [m.outlet for m in reopened.members("kompas")] == ["Kompas.com", "ANTARA News"]
+    assert reopened.cluster_of("antara") == "kompas" and reopened.indexed() == {"kompas", "tempo", "antara"}
+    reopened.remove("antara")
+    assert [m.article_id for m in reopened.members("kompas")] == ["kompas"]
+    # re-assigning an article replaces its old signature instead of matching itself
+    assert reopened.assign("kompas", OTHER) == "tempo"
