@@ -68,6 +68,8 @@ class Answer:
     verify_no_probability: float | None = None
     coverage: float | None = None
     decline_probability: float | None = None
+    extractive: bool = False  # the LLM failed: the answer quotes the best sentences of the passages
+    llm_error: str | None = None
     dates_note: str | None = None  # which cited report is newer, when they differ in date
 
     def to_json(self) -> dict[str, Any]:
@@ -81,7 +83,8 @@ class Answer:
 
 @dataclass
 class Event:
-    """One step of a streamed answer: ``sources`` (retrieval done), ``token`` (text), ``done``."""
+    """One step of a streamed answer: ``sources`` (retrieval done), ``token`` (text), ``done``;
+    ``llm_error`` (its text says why) comes before an extractive answer when the LLM failed."""
 
     kind: str
     text: str = ""
@@ -125,12 +128,39 @@ def to_sources(docs: list[Document]) -> list[Source]:
     ]
 
 
+# Inside a passage, whatever could pass for the prompt's own structure is defused: the block's tags,
+# chat-template control tokens (<|im_start|> ...), and a passage number at the start of a line.
+_FAKE_TAG = re.compile(r"<\s*/?\s*passages?\b[^>]*>", re.IGNORECASE)
+_CONTROL_TOKEN = re.compile(r"<\|[^|>\s]{0,40}\|>|<\s*/?\s*(?:s|im_start|im_end|system|user|assistant)\s*>", re.I)
+_LINE_NUMBER = re.compile(r"(?m)^(\s*)\[(\d+)\]")
+
+
+def defuse(text: str) -> str:
+    """Passage text that cannot close the passages block, open a chat turn or pose as another passage."""
+    text = _FAKE_TAG.sub(lambda m: m.group().replace("<", "(").replace(">", ")"), text)
+    text = _CONTROL_TOKEN.sub(lambda m: m.group().replace("<", "(").replace(">", ")").replace("|", ""), text)
+    return _LINE_NUMBER.sub(r"\1(\2)", text)
+
+
+_MARKDOWN_LINK = re.compile(r"!?\[([^\]\n]*)\]\((?:[^()\s]|\([^()\s]*\))+\)")
+_URL = re.compile(r"\b(?:https?|ftp|javascript|data)://\S+|\bwww\.\S+|\bjavascript:\S+", re.IGNORECASE)
+
+
+def strip_links(text: str) -> str:
+    """The answer without links: an article can ask the model to plant one, and the sources list
+    already shows where each passage comes from. ``[text](url)`` keeps its text."""
+    text = _MARKDOWN_LINK.sub(lambda m: m.group(1), text)
+    return re.sub(r"[ \t]{2,}", " ", _URL.sub("", text)).strip()
+
+
 def format_passages(sources: list[Source], texts: list[str] | None = None) -> str:
-    """The numbered passages block of the prompt (``texts``: what the model reads of each, when the
-    prompt budget cut them). Titles are left out: measured on the sample question, the small model
-    echoed them into answers and cited the wrong passage more often."""
+    """The numbered passages block of the prompt, delimited as data: between ``<passages>`` tags, each
+    passage defused (see ``defuse``). Titles are left out: measured on the sample question, the small
+    model echoed them into answers and cited the wrong passage more often. ``texts``: what the model
+    reads of each passage, when the prompt budget cut them."""
     texts = texts if texts is not None else [s.passage for s in sources]
-    return "\n\n".join(f"[{s.n}] {text}" for s, text in zip(sources, texts, strict=True))
+    body = "\n\n".join(f"[{s.n}] {defuse(text)}" for s, text in zip(sources, texts, strict=True))
+    return f"<passages>\n{body}\n</passages>"
 
 
 _YES = {"yes", "ya", "y"}
@@ -177,6 +207,17 @@ def refusal_text(lang: str, sources: list[Source]) -> str:
     return text
 
 
+def describe_llm_error(exc: BaseException) -> str:
+    """One line naming an LLM failure (server down, timeout, model that would not load)."""
+    first = (str(exc).strip().splitlines() or [""])[0][:200]
+    name = type(exc).__name__
+    if "Timeout" in name:
+        return f"the LLM did not answer in time ({name})"
+    if "Connect" in name:
+        return f"cannot reach the LLM server ({name}: {first})" if first else f"cannot reach the LLM server ({name})"
+    return f"the LLM failed ({name}: {first})" if first else f"the LLM failed ({name})"
+
+
 class Answerer:
     """Retrieval + prompt + LLM, streaming events; citations are checked before text is shown."""
 
@@ -214,7 +255,10 @@ class Answerer:
         if not history:
             return question
         turns = "\n".join(f"Q: {q}\nA: {_strip_markers(a)}" for q, a in history[-3:])
-        rewritten = self.rewrite_chain.invoke({"history": turns, "question": question}).strip()
+        try:
+            rewritten = self.rewrite_chain.invoke({"history": turns, "question": question}).strip()
+        except Exception:  # noqa: BLE001 - the LLM is down: search with the question as asked
+            return question
         rewritten = rewritten.splitlines()[0].strip().strip('"') if rewritten else ""
         return rewritten or question
 
@@ -239,9 +283,50 @@ class Answerer:
         if not sources or best < self.min_relevance:
             yield from self._decline(question, lang, sources, timings, t0, rewritten)
             return
+        shown: list[bool] = []
+        try:
+            for event in self._generate(question, lang, sources, timings, t0, rewritten):
+                shown.append(event.kind == "token")
+                yield event
+        except Exception as exc:  # noqa: BLE001 - any LLM failure: quote the passages instead
+            yield from self._extractive(question, lang, sources, timings, t0, rewritten, exc, any(shown))
+
+    def _extractive(
+        self,
+        question: str,
+        lang: str,
+        sources: list[Source],
+        timings: dict[str, float],
+        t0: float,
+        rewritten: str | None,
+        exc: Exception,
+        after_tokens: bool,
+    ) -> Iterator[Event]:
+        """The best sentences of the passages, cited and labelled, because the LLM failed with ``exc``."""
+        from assistant.extractive import extractive_answer
+
+        text, cited = extractive_answer(rewritten or question, lang, sources)
+        reason = describe_llm_error(exc)
+        yield Event("llm_error", text=reason)
+        yield Event("token", text=("\n\n" if after_tokens else "") + text)
+        timings["total_s"] = time.perf_counter() - t0
+        answer = Answer(question, text, False, cited, sources, lang, timings, rewritten=rewritten)
+        answer.extractive, answer.llm_error = True, reason
+        yield Event("done", answer=answer)
+
+    def _generate(
+        self,
+        question: str,
+        lang: str,
+        sources: list[Source],
+        timings: dict[str, float],
+        t0: float,
+        rewritten: str | None,
+    ) -> Iterator[Event]:
+        """Check, generate, repair citations and (optionally) verify; raises when the LLM fails."""
         texts = [s.passage for s in sources]
         if self.trim is not None:
-            texts = self.trim(query, texts)
+            texts = self.trim(rewritten or question, texts)
             timings["trim_s"] = time.perf_counter() - t0
         inputs = {
             "passages": format_passages(sources, texts),
@@ -250,6 +335,7 @@ class Answerer:
             "refusal": refusal_sentence(lang),
         }
         signals: dict[str, float | None] = {"no_probability": None, "decline_probability": None}
+        query = rewritten or question
         signals["coverage"] = self.coverage(query, [s.passage for s in sources]) if self.coverage else None
         if self.max_decline is not None:
             if self.check:
@@ -283,7 +369,7 @@ class Answerer:
         # words of the question and of the titles say nothing about which passage supports a claim
         known = " ".join([rewritten or question, *{s.title for s in sources}])
         if not declined:
-            text = repair_citations(text, {s.n: s.passage for s in sources}, known)
+            text = repair_citations(strip_links(text), {s.n: s.passage for s in sources}, known)
         cited = [] if declined else [int(n) for n in dict.fromkeys(re.findall(r"\[(\d+)\]", text))]
         unsupported = (
             [] if declined else unsupported_sentences(text, {s.n: s.passage for s in sources}, self.similarity)

@@ -183,18 +183,37 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _describe(exc: BaseException) -> str:
     from assistant.models.gguf import ModelError
+    from vectorstore.store import StoreError
 
-    known = (ModelError,)
     first_line = (str(exc).strip().splitlines() or [""])[0]
-    if isinstance(exc, known) or type(exc).__name__ in {"StoreError", "LoadError", "SettingsError"}:
+    if isinstance(exc, (ModelError, StoreError)) or type(exc).__name__ in {"LoadError", "SettingsError"}:
         return first_line
+    storage = _storage_problem(exc)
+    if storage:
+        return storage
     if "Connect" in type(exc).__name__ or "Timeout" in type(exc).__name__:
         return f"cannot reach the LLM server ({type(exc).__name__}: {first_line})"
     return f"{type(exc).__name__}: {first_line}" if first_line else type(exc).__name__
 
 
+def _storage_problem(exc: BaseException) -> str | None:
+    """A full disk or a read-only data directory, whether reported by the OS or by SQLite inside Chroma."""
+    import errno
+
+    text = str(exc).lower()
+    code = getattr(exc, "errno", None)
+    if code in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG) or "disk is full" in text or "no space left" in text:
+        return "the disk is full: nothing was written past this point; free some space and run the command again"
+    if code in (errno.EROFS, errno.EACCES, errno.EPERM) or "readonly database" in text or "read-only" in text:
+        where = getattr(exc, "filename", None)
+        return f"cannot write to the data directory{f' ({where})' if where else ''}: it is read-only or not yours"
+    return None
+
+
 def _error(message: str) -> None:
-    print(f"assistant: error: {message}", file=sys.stderr)
+    from assistant.terminal import safe
+
+    print(f"assistant: error: {safe(message)}", file=sys.stderr)
 
 
 def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
@@ -235,5 +254,7 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
 
 def print_json(data: Any) -> None:
-    """Print ``data`` as UTF-8 JSON on stdout."""
-    print(json.dumps(data, ensure_ascii=False, indent=2))
+    """Print ``data`` as UTF-8 JSON on stdout (control characters escaped, so it is safe on a terminal)."""
+    from assistant.terminal import safe_json
+
+    print(safe_json(json.dumps(data, ensure_ascii=False, indent=2)))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import sys
 import time
 from collections.abc import Iterator
@@ -25,20 +24,14 @@ from rich.table import Table
 from rich.text import Text
 
 from assistant.settings import Settings
+from assistant.terminal import safe
 
 if TYPE_CHECKING:
     from assistant.chain import Answer, Source
     from vectorstore.filters import ArticleFilter
 
-_UNSAFE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07?|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-def safe(text: str) -> str:
-    """Text with escape sequences and control characters removed, so it cannot drive the terminal."""
-    return _UNSAFE.sub("", text)
 
 
 class ModelProgress:
@@ -110,6 +103,12 @@ def print_sources(sources: list[Source], cited: list[int]) -> None:
         out.print(Text("    " + (excerpt[:240] + ("…" if len(excerpt) > 240 else "")), style="dim"))
 
 
+def _warn_extractive(reason: str) -> None:
+    err.print(
+        Text(f"assistant: warning: {safe(reason)}; showing the best sentences of the passages instead", style="yellow")
+    )
+
+
 def also_reported_text(copies: list[dict[str, Any]]) -> str:
     """The other copies of a story, e.g. ``antaranews.com (2025-05-03), Tempo (2025-05-04)``."""
     names = []
@@ -133,7 +132,10 @@ def run_ask(settings: Settings, question: str, as_json: bool, article_filter: Ar
     if as_json:
         from assistant.cli import print_json
 
-        data = answerer.ask(question, where=where).to_json()
+        result = answerer.ask(question, where=where)
+        if result.llm_error:
+            _warn_extractive(result.llm_error)
+        data = result.to_json()
         data["filter"] = article_filter.describe() if article_filter is not None and article_filter.active else None
         print_json(data)
         return 0
@@ -144,6 +146,8 @@ def run_ask(settings: Settings, question: str, as_json: bool, article_filter: Ar
     for event in answerer.stream(question, where=where):
         if event.kind == "rewritten":
             err.print(Text(f"(searching for: {safe(event.text)})", style="dim"))
+        elif event.kind == "llm_error":
+            _warn_extractive(event.text)
         elif event.kind == "token":
             streamed.append(event.text)
             out.file.write(safe(event.text))
@@ -152,7 +156,7 @@ def run_ask(settings: Settings, question: str, as_json: bool, article_filter: Ar
             answer = event.answer
     out.file.write("\n")
     assert answer is not None
-    if not answer.declined and "".join(streamed).strip() != answer.answer:
+    if not answer.declined and not answer.extractive and "".join(streamed).strip() != answer.answer:
         out.print(Text("Citations checked: ", style="bold yellow") + Text(safe(answer.answer)))
     for sentence in answer.unsupported:
         out.print(Text("not supported by its cited passage: ", style="yellow") + Text(safe(sentence)))

@@ -115,6 +115,10 @@ class Services:
             s.chunk_size,
             s.chunk_overlap,
             int(s.max_file_mb * 1e6),
+            lock_dir=s.store_dir,
+            lock_timeout=s.lock_timeout,
+            lock_label=str(s.data_dir),
+            batch_passages=s.ingest_batch,
             duplicates=self.duplicates,
             fetcher=Fetcher(timeout=s.fetch_timeout, max_bytes=int(s.max_fetch_mb * 1e6)),
         )
@@ -169,9 +173,15 @@ class Services:
             def trim(question: str, passages: list[str]) -> list[str]:
                 return trim_passages(question, passages, s.prompt_chars, self.sentence_scores)
 
+        try:
+            llm = self.llm
+        except Exception as exc:  # noqa: BLE001 - no LLM: answers become extractive, with the reason shown
+            from assistant.llm import unavailable_chat_model
+
+            llm = unavailable_chat_model(exc)
         return Answerer(
             self.retriever(),
-            self.llm,
+            llm,
             s.min_relevance,
             self.similarity,
             s.max_decline_probability,

@@ -134,6 +134,12 @@ class Settings(BaseSettings):
         default=0.5, ge=0.0, le=1.0, description="Decline when the verification's P(no) is above this."
     )
     max_file_mb: float = Field(default=50.0, gt=0, description="Files larger than this are skipped.")
+    ingest_batch: int = Field(
+        default=256, ge=1, le=100_000, description="Passages embedded and written to the stores per batch."
+    )
+    lock_timeout: float = Field(
+        default=30.0, ge=0, description="Seconds an ingest or remove waits for another one on the same data dir."
+    )
     fetch_timeout: float = Field(default=20.0, gt=0, description="Seconds to wait for an article or feed URL.")
     max_fetch_mb: float = Field(default=10.0, gt=0, description="Pages and feeds larger than this are refused.")
 

@@ -76,7 +76,8 @@ def grow(services, target: int, texts, metas, vectors, rng) -> float:
         )
         made += len(batch)
         store.write_articles(batch, chunking)
-        keyword.replace_articles([(a.article_id, [(p.passage_id, p.text) for p in ps]) for a, ps, _ in batch])
+        for article, passages, _ in batch:
+            keyword.replace_article(article.article_id, [(p.passage_id, p.text) for p in passages])
     return time.perf_counter() - started
 
 

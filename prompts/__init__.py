@@ -37,6 +37,11 @@ def closest_articles_label(code: str) -> str:
     return str(entry.get("closest") or _languages()["en"]["closest"])
 
 
+def extractive_label(code: str) -> str:
+    """The line that introduces an extractive answer (sentences quoted because the LLM failed)."""
+    entry = _languages().get(code) or _languages()["en"]
+    return str(entry.get("extractive") or _languages()["en"]["extractive"])
+
 def dates_note_template(code: str) -> str:
     """The note (a ``str.format`` template with newest/oldest and their dates) that says which of the
     cited reports is newer, in the question's language when it has one, else in English."""

@@ -67,6 +67,52 @@ def gguf_path(models_dir) -> Path:
     return prepare_gguf(GGUF_MODELS["qwen2.5-coder-1.5b-instruct"], models_dir)
 
 
+@pytest.fixture
+def no_network(monkeypatch):
+    """Refuse (and record) every connection or name lookup that is not for this machine: the default
+    path must need none. Yields the list of attempts, so a test can also catch attempts whose error
+    was swallowed (telemetry threads do that)."""
+    import ipaddress
+    import socket
+
+    attempts: list[str] = []
+    real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
+    real_getaddrinfo = socket.getaddrinfo
+
+    def is_local(host) -> bool:
+        if host in (None, "", "localhost") or str(host).endswith(".localhost"):
+            return True
+        try:
+            return ipaddress.ip_address(str(host).split("%")[0]).is_loopback
+        except ValueError:
+            return False
+
+    def check(sock, address):
+        host = address[0] if isinstance(address, tuple) else address
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and not is_local(host):
+            attempts.append(f"connect {host}")
+            raise ConnectionRefusedError(f"test blocks network access to {host}")
+
+    def guarded(sock, address):
+        check(sock, address)
+        return real_connect(sock, address)
+
+    def guarded_ex(sock, address):
+        check(sock, address)
+        return real_connect_ex(sock, address)
+
+    def lookup(host, *args, **kwargs):
+        if not is_local(host):
+            attempts.append(f"lookup {host}")
+            raise socket.gaierror(f"test blocks name lookups ({host})")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+    monkeypatch.setattr(socket.socket, "connect_ex", guarded_ex)
+    monkeypatch.setattr(socket, "getaddrinfo", lookup)
+    return attempts
+
+
 NEWS_FIXTURES = ROOT / "tests" / "fixtures" / "news"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -15,7 +16,8 @@ from vectorstore.feeds import AlreadyStored, iter_feed
 from vectorstore.fetch import Fetcher, FetchError, fetch_article, is_url
 from vectorstore.keyword import KeywordIndex
 from vectorstore.loaders import LoadError, Skipped, detect_article_language, iter_articles
-from vectorstore.store import ChromaStore, epoch
+from vectorstore.store import ChromaStore, StoredArticle, StoreError, epoch, write_failure
+from vectorstore.writelock import write_lock
 
 _FLUSH_PASSAGES = 256
 
@@ -63,7 +65,14 @@ class Ingester:
         max_bytes: int = 50_000_000,
         duplicates: DuplicateIndex | None = None,
         fetcher: Fetcher | None = None,
+        lock_dir: Path | None = None,
+        lock_timeout: float = 30.0,
+        lock_label: str | None = None,
+        batch_passages: int = 256,
     ):
+        """``lock_dir``: where the cross-process write lock lives (None: no lock, for single-process use);
+        a second writer waits ``lock_timeout`` seconds for it, then fails with a one-line message;
+        ``batch_passages``: passages embedded and written per batch."""
         self.store = store
         self.keyword = keyword
         self.get_embedder = get_embedder  # called only when something must be embedded
@@ -72,6 +81,10 @@ class Ingester:
         self.max_bytes = max_bytes
         self.duplicates = duplicates
         self.fetcher = fetcher or Fetcher()
+        self.lock_dir = lock_dir
+        self.lock_timeout = lock_timeout
+        self.lock_label = lock_label
+        self.batch_passages = batch_passages
 
     @property
     def chunking(self) -> str:
@@ -94,15 +107,36 @@ class Ingester:
             # an interrupted write (incomplete article) is fetched again
             yield from iter_feed(feed, self.fetcher, lambda aid: aid in stored and stored[aid].complete)
 
+    def _locked(self) -> AbstractContextManager[None]:
+        if self.lock_dir is None:
+            return nullcontext()
+        return write_lock(self.lock_dir, self.lock_timeout, self.lock_label)
+
+    def _version(self, article: StoredArticle | Article) -> str:
+        chunking = article.chunking if isinstance(article, StoredArticle) else self.chunking
+        return f"{article.content_hash}/{chunking}"
+
     def ingest(
         self, paths: Iterable[str | Path], progress: IngestProgress | None = None, feeds: Iterable[str] = ()
     ) -> IngestReport:
         """Ingest every article under ``paths`` (files, folders, or http(s) URLs of articles) and in the
-        RSS/Atom ``feeds``; what fails is reported, the rest stored."""
+        RSS/Atom ``feeds``; what fails is reported, the rest stored.
+
+        Holds the write lock throughout; first repairs what an interrupted ingest may have left (keyword
+        rows of articles Chroma does not have)."""
+        with self._locked():
+            return self._ingest(paths, progress, feeds)
+
+    def _ingest(
+        self, paths: Iterable[str | Path], progress: IngestProgress | None, feeds: Iterable[str]
+    ) -> IngestReport:
         report = IngestReport()
         stored = self.store.articles()
-        keyword_counts = self.keyword.article_passage_counts()
+        keyword_states = self.keyword.article_states()
         indexed = self.duplicates.indexed() if self.duplicates is not None else set()
+        with self._writing():
+            for aid in keyword_states.keys() - stored.keys():
+                self.keyword.delete_article(aid)
         seen: set[str] = set()
         pending: list[tuple[Article, list[Passage]]] = []
         pending_passages = 0
@@ -123,7 +157,7 @@ class Ingester:
             old = stored.get(aid)
             unchanged = old is not None and old.content_hash == item.content_hash and old.chunking == self.chunking
             if unchanged and old.complete:
-                if keyword_counts.get(aid) != old.passages_found:
+                if keyword_states.get(aid) != (old.passages_found, self._version(old)):
                     self._reindex_keywords(item)  # repair from Chroma, no re-embedding
                 if self.duplicates is not None and aid not in indexed:  # stored before clustering existed
                     cluster = self._cluster(item, report)
@@ -138,7 +172,7 @@ class Ingester:
             passages = chunk_article(item, self.chunk_size, self.chunk_overlap)
             pending.append((item, passages))
             pending_passages += len(passages)
-            if pending_passages >= _FLUSH_PASSAGES:
+            if pending_passages >= self.batch_passages:
                 report.passages += self._flush(pending, progress)
                 pending, pending_passages = [], 0
         if pending:
@@ -165,18 +199,38 @@ class Ingester:
         for article, passages in pending:
             items.append((article, passages, vectors[at : at + len(passages)]))
             at += len(passages)
-        self.store.write_articles(items, self.chunking)
-        self.keyword.replace_articles(
-            [(a.article_id, [(p.passage_id, a.embedding_text(p.text)) for p in passages]) for a, passages in pending]
-        )
+        with self._writing():
+            self.store.write_articles(items, self.chunking)
+            for article, passages in pending:
+                self.keyword.replace_article(
+                    article.article_id,
+                    [(p.passage_id, article.embedding_text(p.text)) for p in passages],
+                    self._version(article),
+                )
         return len(texts)
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Store write failures (full disk, read-only directory) become one-line StoreErrors."""
+        try:
+            yield
+        except StoreError:
+            raise
+        except Exception as exc:  # Chroma and SQLite report these in many types
+            raise StoreError(write_failure(exc, self.lock_dir)) from exc
 
     def _reindex_keywords(self, article: Article) -> None:
         hits = self.store.article_passages(article.article_id)
-        self.keyword.replace_article(article.article_id, [(h.passage_id, article.embedding_text(h.text)) for h in hits])
+        passages = [(h.passage_id, article.embedding_text(h.text)) for h in hits]
+        with self._writing():
+            self.keyword.replace_article(article.article_id, passages, self._version(article))
 
     def remove(self, source: str) -> int:
         """Delete the article whose source (or id, or file name) is ``source``; returns passages removed."""
+        with self._locked():
+            return self._remove(source)
+
+    def _remove(self, source: str) -> int:
         candidates = {article_id_for(source)}
         path = Path(source)
         if path.exists():
@@ -189,7 +243,8 @@ class Ingester:
             raise ValueError(f"{source!r} matches {len(matches)} articles; give the full source")
         if not matches:
             raise KeyError(source)
-        self.keyword.delete_article(matches[0].article_id)
-        if self.duplicates is not None:
-            self.duplicates.remove(matches[0].article_id)
-        return self.store.delete_article(matches[0].article_id)
+        with self._writing():
+            self.keyword.delete_article(matches[0].article_id)
+            if self.duplicates is not None:
+                self.duplicates.remove(matches[0].article_id)
+            return self.store.delete_article(matches[0].article_id)

@@ -6,6 +6,7 @@ matrix is rebuilt from them when they changed and cached on disk with the genera
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sqlite3
 import threading
@@ -60,6 +61,8 @@ class KeywordIndex:
         self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
         # passages deleted since the BM25 matrix was built: filtered out of results until the next rebuild
         self.db.execute("CREATE TABLE IF NOT EXISTS removed (passage_id TEXT PRIMARY KEY)")
+        # which version (content hash / chunking) of each article the rows were made from
+        self.db.execute("CREATE TABLE IF NOT EXISTS versions (article_id TEXT PRIMARY KEY, version TEXT NOT NULL)")
         self._bm25: Any = None
         self._ids: list[str] = []
         self._built_at = -1
@@ -74,18 +77,15 @@ class KeywordIndex:
             "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
         )
 
-    def replace_article(self, article_id: str, passages: list[tuple[str, str]]) -> None:
-        """Set the passages ``(passage_id, text)`` of one article (in one transaction)."""
-        self.replace_articles([(article_id, passages)])
-
-    def replace_articles(self, articles: list[tuple[str, list[tuple[str, str]]]]) -> None:
-        """Set the passages of several articles ``(article_id, [(passage_id, text)])`` in one transaction."""
-        rows = [(pid, aid, " ".join(tokenize(text))) for aid, passages in articles for pid, text in passages]
+    def replace_article(self, article_id: str, passages: list[tuple[str, str]], version: str = "") -> None:
+        """Set the passages ``(passage_id, text)`` of one article, made from ``version`` of it (one transaction)."""
+        rows = [(pid, article_id, " ".join(tokenize(text))) for pid, text in passages]
         with self.lock, self.db:
             self.db.execute("BEGIN IMMEDIATE")
-            self.db.executemany("DELETE FROM passages WHERE article_id = ?", [(aid,) for aid, _ in articles])
+            self.db.execute("DELETE FROM passages WHERE article_id = ?", (article_id,))
             self.db.executemany("INSERT OR REPLACE INTO passages VALUES (?, ?, ?)", rows)
             self.db.execute("DELETE FROM removed")  # the next search rebuilds without them
+            self.db.execute("INSERT OR REPLACE INTO versions VALUES (?, ?)", (article_id, version))
             self._bump()
 
     def delete_article(self, article_id: str) -> None:
@@ -98,6 +98,7 @@ class KeywordIndex:
                 "INSERT OR IGNORE INTO removed SELECT passage_id FROM passages WHERE article_id = ?", (article_id,)
             )
             self.db.execute("DELETE FROM passages WHERE article_id = ?", (article_id,))
+            self.db.execute("DELETE FROM versions WHERE article_id = ?", (article_id,))
             removed = self.db.execute("SELECT COUNT(*) FROM removed").fetchone()[0]
             if removed > _MAX_REMOVED:
                 self.db.execute("DELETE FROM removed")
@@ -109,6 +110,13 @@ class KeywordIndex:
             rows = self.db.execute("SELECT article_id, COUNT(*) FROM passages GROUP BY article_id").fetchall()
         return dict(rows)
 
+    def article_states(self) -> dict[str, tuple[int, str]]:
+        """``(passages, version)`` of every article here: what ingest compares with Chroma after a crash."""
+        with self.lock:
+            counts = self.article_passage_counts()
+            versions = dict(self.db.execute("SELECT article_id, version FROM versions").fetchall())
+        return {aid: (counts.get(aid, 0), versions.get(aid, "")) for aid in counts.keys() | versions.keys()}
+
     def _load(self) -> None:
         import bm25s
 
@@ -117,30 +125,53 @@ class KeywordIndex:
             return
         cache = self.directory / f"bm25-{generation}"
         if cache.is_dir():
-            self._bm25 = bm25s.BM25.load(str(cache))
-            self._ids = (cache / "ids.txt").read_text(encoding="utf-8").split("\n")
-        else:
+            try:
+                bm25 = bm25s.BM25.load(str(cache))
+                ids = (cache / "ids.txt").read_text(encoding="utf-8").split("\n")
+            except Exception:  # noqa: BLE001 - removed by a newer writer while reading: rebuild from the rows
+                pass
+            else:
+                self._bm25, self._ids, self._built_at = bm25, ids, generation
+                return
+        # one read transaction: the generation and the rows are of the same snapshot (other processes write)
+        self.db.execute("BEGIN")
+        try:
+            generation = self._generation()
             rows = self.db.execute("SELECT passage_id, tokens FROM passages ORDER BY passage_id").fetchall()
-            self._ids = [r[0] for r in rows]
-            self._bm25 = bm25s.BM25()
-            if rows:
-                self._bm25.index([r[1].split() for r in rows], show_progress=False)
-                self._save(cache)
+        finally:
+            self.db.execute("COMMIT")
+        self._ids = [r[0] for r in rows]
+        self._bm25 = bm25s.BM25()
+        if rows:
+            self._bm25.index([r[1].split() for r in rows], show_progress=False)
+            with contextlib.suppress(OSError):  # a read-only data directory: the index works from memory
+                self._save(self.directory / f"bm25-{generation}")
         self._built_at = generation
 
     def _save(self, cache: Path) -> None:
+        """Write the BM25 matrix to a private temp folder and rename it into place, so a reader in
+        another process sees a whole cache or none; older generations are then removed."""
+        import os
+        import secrets
         import shutil
+        import time
 
-        tmp = cache.with_name(cache.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        self._bm25.save(str(tmp))
-        (tmp / "ids.txt").write_text("\n".join(self._ids), encoding="utf-8")
+        tmp = cache.with_name(f"{cache.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
         try:
+            self._bm25.save(str(tmp))
+            (tmp / "ids.txt").write_text("\n".join(self._ids), encoding="utf-8")
             tmp.rename(cache)
-        except OSError:  # another process saved the same generation first
+        except OSError:
             shutil.rmtree(tmp, ignore_errors=True)
+            if not cache.is_dir():  # not just "another process saved the same generation first"
+                raise
+        generation = int(cache.name.split("-")[1])
         for old in self.directory.glob("bm25-*"):
-            if old != cache and not old.name.endswith(".tmp"):
+            if old.name.endswith(".tmp"):  # left by a killed process
+                with contextlib.suppress(OSError):
+                    if time.time() - old.stat().st_mtime > 600:
+                        shutil.rmtree(old, ignore_errors=True)
+            elif old.name.split("-")[1].isdigit() and int(old.name.split("-")[1]) < generation:
                 shutil.rmtree(old, ignore_errors=True)
 
     def search(self, query: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -335,7 +336,9 @@ def iter_files(paths: Iterable[str | Path]) -> Iterator[Path | Skipped]:
     """Expand files and folders (recursively, sorted, links not followed into loops)."""
     for given in paths:
         path = Path(given)
-        if not path.exists():
+        if path.is_symlink() and not path.exists():
+            yield Skipped(str(given), "too many levels of symbolic links (a link loop) or a broken link")
+        elif not path.exists():
             yield Skipped(str(given), "no such file or directory")
         elif path.is_dir():
             for root, dirs, files in os.walk(path, onerror=None):
@@ -348,6 +351,24 @@ def iter_files(paths: Iterable[str | Path]) -> Iterator[Path | Skipped]:
             yield path
 
 
+def printable_path(path: str | Path) -> str:
+    """``path`` as storable, printable text: bytes that are not UTF-8 and control characters (a new
+    line or an escape sequence in a file name) are written as backslash escapes."""
+    text = str(path)
+    if text.isprintable():
+        return text
+    text = os.fsencode(text).decode("utf-8", "backslashreplace")
+    return "".join(c if c.isprintable() or c == " " else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
+def _os_reason(exc: BaseException) -> str:
+    if isinstance(exc, RuntimeError) or getattr(exc, "errno", None) == errno.ELOOP:
+        return "too many levels of symbolic links (a link loop)"
+    if isinstance(exc, FileNotFoundError):
+        return "broken link or file removed"
+    return (getattr(exc, "strerror", None) or str(exc)).splitlines()[0]
+
+
 def iter_articles(
     paths: Iterable[str | Path], max_bytes: int = 50_000_000, detect: bool = True
 ) -> Iterator[Article | Skipped]:
@@ -355,12 +376,22 @@ def iter_articles(
     in ``load_file``)."""
     for item in iter_files(paths):
         if isinstance(item, Skipped):
-            yield item
+            yield Skipped(printable_path(item.path), item.reason)
             continue
-        resolved = item.resolve()
+        shown = printable_path(item)
         try:
-            yield from load_file(resolved, max_bytes, detect)
+            resolved = item.resolve(strict=True)
+        except (OSError, RuntimeError) as exc:  # a symlink loop or a link to nothing
+            yield Skipped(shown, _os_reason(exc))
+            continue
+        try:
+            articles = load_file(resolved, max_bytes, detect)
         except LoadError as exc:
-            yield Skipped(str(item), str(exc))
+            yield Skipped(shown, str(exc))
+            continue
         except Exception as exc:  # noqa: BLE001 - a parser bug must not stop the whole ingest
-            yield Skipped(str(item), f"could not parse: {type(exc).__name__}: {exc}".splitlines()[0])
+            yield Skipped(shown, f"could not parse: {type(exc).__name__}: {exc}".splitlines()[0])
+            continue
+        for article in articles:
+            article.source = printable_path(article.source)
+            yield article

@@ -19,6 +19,39 @@ class StoreError(RuntimeError):
     """The collection cannot be used as asked; the message says why."""
 
 
+_LOW_SPACE = 64 * 1024 * 1024
+
+
+def write_failure(exc: BaseException, directory: Path | None) -> str:
+    """One line saying why writing to the stores failed (full disk, read-only directory, other) and
+    that what was written before is intact (each write replaces whole articles; ingest resumes)."""
+    import errno
+    import shutil
+
+    text = (str(exc).strip().splitlines() or [""])[0][:200]
+    lowered = text.lower()
+    code = getattr(exc, "errno", None)
+    try:
+        free = shutil.disk_usage(directory).free if directory is not None else None
+    except OSError:
+        free = None
+    where = f" in {directory}" if directory is not None else ""
+    if code in (errno.ENOSPC, errno.EDQUOT) or "disk is full" in lowered or "no space" in lowered or (
+        free is not None and free < _LOW_SPACE
+    ):
+        cause = "the disk is full"
+    elif code in (errno.EROFS, errno.EACCES, errno.EPERM) or "readonly" in lowered or "read-only" in lowered:
+        cause = "the data directory is read-only"
+    elif code == errno.EFBIG or "too large" in lowered:
+        cause = "a file size limit was reached"
+    else:
+        cause = "the write failed"
+    return (
+        f"could not write to the collection{where}: {cause} ({type(exc).__name__}: {text}); articles stored "
+        "before are intact; run the ingest again once fixed, it finishes the rest"
+    )
+
+
 @dataclass(frozen=True)
 class StoredArticle:
     """What the collection knows about one article."""
@@ -183,8 +216,14 @@ class ChromaStore:
         }
 
     def write_articles(self, items: list[tuple[Article, list[Passage], list[list[float]]]], chunking: str = "") -> None:
-        """Replace each article's passages with the given ones (old passages are deleted first);
-        ``chunking`` records the passage size settings they were cut with."""
+        """Replace each article's passages with the given ones; ``chunking`` records the passage size
+        settings they were cut with.
+
+        Passages are upserted in place (ids are ``article:index``) and only then is an old version's
+        surplus tail deleted, so a reader sees the old or the new text of a passage, never a gap; an
+        interrupted write leaves ``n_chunks`` disagreeing with the passages found, which the next
+        ingest detects and rewrites.
+        """
         ids: list[str] = []
         docs: list[str] = []
         metas: list[dict[str, Any]] = []
@@ -196,10 +235,19 @@ class ChromaStore:
                 docs.append(passage.text)
                 metas.append(passage_metadata(article, passage, len(passages), chunking))
                 vectors.append(vector)
+        new_ids = set(ids)
+        stale = [
+            pid
+            for article, _, _ in items
+            for pid in self.collection.get(where={"article_id": article.article_id}, include=[])["ids"]
+            if pid not in new_ids
+        ]
         max_batch = getattr(self.client, "get_max_batch_size", lambda: 5000)()
         for at in range(0, len(ids), max_batch):
             sl = slice(at, at + max_batch)
-            self.collection.add(ids=ids[sl], documents=docs[sl], metadatas=metas[sl], embeddings=vectors[sl])
+            self.collection.upsert(ids=ids[sl], documents=docs[sl], metadatas=metas[sl], embeddings=vectors[sl])
+        if stale:
+            self.collection.delete(ids=stale)
 
     def set_cluster(self, article_id: str, cluster: str) -> None:
         """Record the near-duplicate cluster of a stored article on all its passages (no re-embedding)."""

@@ -37,3 +37,21 @@ def make_chat_model(settings: Settings, gguf_path: Callable[[], Path]) -> BaseCh
         temperature=settings.temperature,
         max_tokens=settings.max_tokens,
     )
+
+
+def unavailable_chat_model(reason: Exception) -> BaseChatModel:
+    """A chat model that fails every call with ``reason`` (the real one could not be set up), so the
+    answerer still retrieves and falls back to an extractive answer instead of failing outright."""
+    from langchain_core.language_models import BaseChatModel
+
+    class UnavailableChatModel(BaseChatModel):
+        error: Exception
+
+        @property
+        def _llm_type(self) -> str:
+            return "unavailable"
+
+        def _generate(self, messages, stop=None, run_manager=None, **kwargs):  # type: ignore[no-untyped-def]
+            raise self.error
+
+    return UnavailableChatModel(error=reason)

@@ -16,6 +16,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Header, OptionList, ProgressBar, Static
 from textual.worker import Worker, get_current_worker
 
+from assistant.terminal import safe
 from assistant.tui.history import Conversation, ConversationStore, Turn, to_markdown
 from assistant.tui.widgets import AnswerMessage, Notice, PromptInput, QuestionMessage, SourceItem
 from vectorstore.filters import ArticleFilter, FilterError
@@ -57,10 +58,13 @@ class ArticleScreen(ModalScreen[None]):
         self.title_text, self.text, self.start, self.end = title, text, start, end
 
     def compose(self) -> ComposeResult:
-        body = Text(self.text)
-        body.stylize("reverse", self.start, self.end)
+        # sanitized piecewise so the passage's offsets still point at it
+        text = self.text
+        body = Text(safe(text[: self.start]))
+        body.append(safe(text[self.start : self.end]), style="reverse")
+        body.append(safe(text[self.end :]))
         with VerticalScroll(id="article"):
-            yield Static(Text(self.title_text, style="bold"), markup=False)
+            yield Static(Text(safe(self.title_text), style="bold"), markup=False)
             yield Static(body, markup=False, id="article-body")
         yield Footer()
 
@@ -95,7 +99,8 @@ class SourcesScreen(Screen[None]):
         table = self.query_one(DataTable)
         table.clear()
         for a in sorted(self.services.store.articles().values(), key=lambda a: a.title):
-            row = (Text(a.title), format_date(a.date), Text(a.outlet), a.lang, str(a.passages_found), Text(a.source))
+            row = (Text(safe(a.title)), format_date(a.date), Text(safe(a.outlet)), a.lang, str(a.passages_found),
+                   Text(safe(a.source)))
             table.add_row(*row, key=a.article_id)
 
     def action_remove(self) -> None:
@@ -191,7 +196,7 @@ class AssistantApp(App[None]):
             count = len(self.services.store.articles())
             self.services.embedder  # noqa: B018 - loads the model now rather than on the first question
         except Exception as exc:  # noqa: BLE001 - shown to the user, not raised
-            self.call_from_thread(self.notify, f"cannot open the collection: {exc}", severity="error")
+            self.call_from_thread(self.notify, f"cannot open the collection: {exc}", severity="error", markup=False)
             self.call_from_thread(self.set_state, "error")
             return
         self.call_from_thread(self.collection_ready, count)
@@ -262,6 +267,8 @@ class AssistantApp(App[None]):
         elif event.kind == "sources":
             self.show_sources(event.sources, "", [])
             self.set_state("thinking")
+        elif event.kind == "llm_error":
+            self.notify(f"{event.text}; showing the passages' best sentences instead", severity="warning", markup=False)
         elif event.kind == "token":
             if self.phase != "streaming":
                 self.set_state("streaming")
@@ -287,7 +294,8 @@ class AssistantApp(App[None]):
 
     def answer_failed(self, widget: AnswerMessage, exc: Exception) -> None:
         widget.update("*(no answer)*")
-        self.notify(f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}", severity="error")
+        reason = str(exc).splitlines()[0] if str(exc) else ""
+        self.notify(f"{type(exc).__name__}: {reason}", severity="error", markup=False)
         self.set_state("ready")
 
     def answer_cancelled(self, widget: AnswerMessage) -> None:
@@ -377,7 +385,7 @@ class AssistantApp(App[None]):
         elif name == "/model":
             self.model_command(arg)
         else:
-            self.notify(f"unknown command {name} (see /help)", severity="warning")
+            self.notify(f"unknown command {name} (see /help)", severity="warning", markup=False)
 
     def filter_command(self, key: str, arg: str) -> None:
         """``/since``, ``/until``, ``/source``, ``/lang``: set (or with ``off``/nothing, clear) one filter
@@ -419,7 +427,7 @@ class AssistantApp(App[None]):
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(to_markdown(self.conversation), encoding="utf-8")
         except OSError as exc:
-            self.notify(f"cannot write {path}: {exc.strerror}", severity="error")
+            self.notify(f"cannot write {path}: {exc.strerror}", severity="error", markup=False)
             return
         self.say(f"Exported to {path}")
 
@@ -436,7 +444,7 @@ class AssistantApp(App[None]):
             )
             return
         if arg not in GGUF_MODELS:
-            self.notify(f"unknown model {arg}; choices: {', '.join(GGUF_MODELS)}", severity="error")
+            self.notify(f"unknown model {arg}; choices: {', '.join(GGUF_MODELS)}", severity="error", markup=False)
             return
         self.services.switch_llm(arg)
         self.say(f"Switched to {arg}; it loads with the next question.")
@@ -470,7 +478,7 @@ class AssistantApp(App[None]):
             report = self.services.ingester.ingest(paths, Progress(), feeds=feeds or [])
             count = len(self.services.store.articles())
         except Exception as exc:  # noqa: BLE001
-            self.call_from_thread(self.notify, f"ingest failed: {exc}", severity="error")
+            self.call_from_thread(self.notify, f"ingest failed: {exc}", severity="error", markup=False)
             self.call_from_thread(self.ingest_done, self.article_count or 0, "Ingest failed.")
             return
         summary = (

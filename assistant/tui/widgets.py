@@ -11,6 +11,7 @@ from textual.message import Message
 from textual.widgets import Markdown, Static, TextArea
 
 from assistant.citations import key_terms
+from assistant.terminal import safe
 
 
 class QuestionMessage(Static):
@@ -21,9 +22,9 @@ class QuestionMessage(Static):
         super().__init__(self._text(rewritten), markup=False)
 
     def _text(self, rewritten: str | None) -> Text:
-        text = Text(self.question, style="bold")
+        text = Text(safe(self.question), style="bold")
         if rewritten:
-            text.append(f"\n(searching for: {rewritten})", style="dim italic")
+            text.append(f"\n(searching for: {safe(rewritten)})", style="dim italic")
         return text
 
     def show_rewritten(self, rewritten: str) -> None:
@@ -35,22 +36,23 @@ class AnswerMessage(Markdown):
     """The answer, streamed in as Markdown; unsupported sentences are listed under it."""
 
     def __init__(self) -> None:
-        super().__init__("…")
+        # a link in an answer (echoed from an article) is never opened by a click
+        super().__init__("…", open_links=False)
         self.text = ""
 
     def add(self, fragment: str) -> None:
         """Append streamed text."""
-        self.text += fragment
+        self.text += safe(fragment)
         self.update(self.text)
 
     def finish(self, answer: Any) -> None:
         """Show the final text (citations checked), marking unsupported sentences."""
-        self.text = answer.answer
+        self.text = safe(answer.answer)
         body = self.text
         if answer.unsupported:
-            body += "\n\n" + "\n".join(f"> ⚠ not supported by its cited passage: {s}" for s in answer.unsupported)
+            body += "\n\n" + "\n".join(f"> ⚠ not supported by its cited passage: {safe(s)}" for s in answer.unsupported)
         if getattr(answer, "dates_note", None):
-            body += f"\n\n*{answer.dates_note}*"
+            body += f"\n\n*{safe(answer.dates_note)}*"
         self.update(body)
 
 
@@ -58,20 +60,20 @@ class Notice(Static):
     """A system line in the conversation (errors, hints, command output)."""
 
     def __init__(self, text: str, style: str = "italic") -> None:
-        super().__init__(Text(text, style=style), markup=False)
+        super().__init__(Text(safe(text), style=style), markup=False)
 
 
 def passage_text(source: Any, answer_text: str, cited: bool) -> Text:
     """A source entry: header, then the passage with the words the answer shares with it highlighted."""
     head = Text(f"[{source.n}] ", style="bold cyan" if cited else "dim")
-    head.append(source.title or source.source, style="bold" if cited else "")
-    meta = " · ".join(x for x in ((source.date or "")[:10], source.outlet, source.source) if x)
+    head.append(safe(source.title or source.source), style="bold" if cited else "")
+    meta = " · ".join(x for x in ((source.date or "")[:10], safe(source.outlet), safe(source.source)) if x)
     head.append(f"\n{meta}\n", style="dim")
     if source.also_reported_by:
         from assistant.commands import also_reported_text
 
         head.append(f"also reported by: {also_reported_text(source.also_reported_by)}\n", style="italic")
-    body = Text(source.passage)
+    body = Text(safe(source.passage))
     if cited:
         for term in key_terms(answer_text):
             body.highlight_words([term], style="reverse", case_sensitive=False)

@@ -10,23 +10,6 @@ QUESTION = "Siapa yang memerintahkan pengiriman pasukan Korea Utara ke Rusia?"
 
 
 @pytest.fixture
-def no_network(monkeypatch):
-    """Refuse every connection that is not to this machine: the default path must need none."""
-    import ipaddress
-    import socket
-
-    real_connect = socket.socket.connect
-
-    def guarded(sock, address):
-        host = address[0] if isinstance(address, tuple) else address
-        if sock.family in (socket.AF_INET, socket.AF_INET6) and not ipaddress.ip_address(host).is_loopback:
-            raise ConnectionRefusedError(f"test blocks network access to {host}")
-        return real_connect(sock, address)
-
-    monkeypatch.setattr(socket.socket, "connect", guarded)
-
-
-@pytest.fixture
 def real_env(monkeypatch, embedding_path, gguf_path):
     assert embedding_path.parent == gguf_path.parent
     monkeypatch.setenv("ASSISTANT_MODELS_DIR", str(gguf_path.parent))
@@ -38,6 +21,7 @@ def test_sample_question_gets_a_cited_answer(real_env, no_network, sample_path, 
     capsys.readouterr()
     assert main(["--ask", QUESTION, "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
+    assert no_network == [], no_network  # nothing even tried to reach another machine
     assert result["question"] == QUESTION
     assert not result["declined"]
     assert "Kim Jong Un" in result["answer"]

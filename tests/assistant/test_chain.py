@@ -123,7 +123,7 @@ def test_prompt_budget_trims_what_the_model_reads_not_the_sources():
     answerer.chain = (lambda inputs: prompts.append(inputs["passages"]) or inputs) | answerer.chain
     answer = answerer.ask("Siapa yang memerintahkan pengiriman pasukan?")
     assert seen == [[d.page_content for d in DOCS]]
-    assert prompts == ["[1] (cut)\n\n[2] (cut)"]
+    assert prompts == ["<passages>\n[1] (cut)\n\n[2] (cut)\n</passages>"]
     assert answer.sources[1].passage.startswith("Pengiriman")  # the user still sees whole passages
     assert "trim_s" in answer.timings
 

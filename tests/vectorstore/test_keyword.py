@@ -36,9 +36,8 @@ def test_fusion_keeps_each_legs_best_hit():
 
 def test_removal_does_not_rebuild_the_index(tmp_path):
     index = KeywordIndex(tmp_path)
-    index.replace_articles(
-        [("a", [("a:0", "pasukan Korea Utara"), ("a:1", "pasukan di Kursk")]), ("b", [("b:0", "pasukan Rusia")])]
-    )
+    index.replace_article("a", [("a:0", "pasukan Korea Utara"), ("a:1", "pasukan di Kursk")])
+    index.replace_article("b", [("b:0", "pasukan Rusia")])
     assert len(index.search("pasukan", 5)) == 3
     built = index._bm25
     index.delete_article("a")

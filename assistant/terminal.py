@@ -1,0 +1,25 @@
+"""Text from articles (and from a model that read them) is made harmless before it reaches a terminal:
+no escape sequences, no control characters, no bidirectional overrides that reorder what is shown."""
+
+from __future__ import annotations
+
+import re
+
+# CSI and OSC sequences (7-bit), then single control characters: C0 except tab and new line, DEL,
+# C1 (0x80-0x9f, which some terminals read as 8-bit CSI), and bidi embeddings/overrides/isolates
+_UNSAFE = re.compile(
+    r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"
+    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
+)
+_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def safe(text: str) -> str:
+    """Text with escape sequences and control characters removed, so it cannot drive the terminal."""
+    return _UNSAFE.sub("", text)
+
+
+def safe_json(text: str) -> str:
+    """JSON text with DEL, C1 controls and bidi overrides written as ``\\uXXXX`` (``json.dumps`` already
+    escapes C0 controls); valid JSON with the same values."""
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

@@ -1,0 +1,278 @@
+"""Crash safety: SIGKILL ``assistant ingest`` at random moments, then check the stores.
+
+    python benchmarks/crash_trials.py --models-dir /tmp/devmodels [--trials 20] [--seed 7]
+
+Each trial ingests one of two versions of a small generated corpus (so both adding and replacing
+articles get interrupted) in a subprocess and kills it after a random delay. After every kill it
+checks that both SQLite databases pass ``integrity_check`` and that no article is half-visible in
+Chroma (all of an article's passages, of one version, or none). At the end one ingest runs to
+completion and must leave exactly the corpus: every article once, complete, of the current version,
+with the keyword index agreeing with Chroma passage for passage, and the dense index answering.
+Used by tests/vectorstore/test_crash_safety.py; prints the figures when run as a script.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script: use this checkout's packages
+    sys.path.insert(0, str(ROOT))
+COLLECTION = "crash"
+BATCH = 6  # passages per write: many write points in a short ingest
+
+
+_WORDS_TEXT = (
+    "pemerintah kota warga pasar harga beras banjir jalan sekolah rumah sakit pelabuhan kereta bandara petani "
+    "nelayan hujan musim anggaran proyek menteri gubernur desa sungai jembatan listrik air"
+)
+_WORDS = _WORDS_TEXT.split()
+
+
+def write_corpus(folder: Path, version: int, articles: int = 14, seed: int = 0) -> None:
+    """``articles`` small articles; version 2 changes every third one, drops one and adds one."""
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.txt"):
+        old.unlink()
+    names = [f"artikel-{i:02d}" for i in range(articles)]
+    if version == 2:
+        names = [*names[1:], f"artikel-{articles:02d}"]
+    for i, name in enumerate(names):
+        sentences = []
+        for j in range(8 + (i % 5) * 2):
+            words = " ".join(rng.choice(_WORDS) for _ in range(9))
+            sentences.append(f"{words.capitalize()} nomor {i}-{j}.")
+        changed = version == 2 and i % 3 == 0
+        title = f"Berita {name}" + (" (diperbarui)" if changed else "")
+        body = " ".join(sentences) + (" Kabar terbaru ditambahkan." if changed else "")
+        (folder / f"{name}.txt").write_text(f"{title}\n{body}\n", encoding="utf-8")
+
+
+@dataclass
+class TrialStats:
+    """What the trials saw."""
+
+    trials: int = 0
+    killed: int = 0
+    completed_before_kill: int = 0
+    kill_phases: Counter = field(default_factory=Counter)
+    half_visible: list[str] = field(default_factory=list)
+    integrity_errors: list[str] = field(default_factory=list)
+    keyword_lagging_after_kill: int = 0
+    final_problems: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def ok(self) -> bool:
+        """Nothing corrupt, nothing half-visible, and the final ingest left exactly the corpus."""
+        return not (self.half_visible or self.integrity_errors or self.final_problems)
+
+
+def _env(data_dir: Path, models_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    env.update(
+        ASSISTANT_DATA_DIR=str(data_dir),
+        ASSISTANT_MODELS_DIR=str(models_dir),
+        ASSISTANT_COLLECTION=COLLECTION,
+        ASSISTANT_INGEST_BATCH=str(BATCH),
+        ASSISTANT_THREADS="1",
+        HF_HUB_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+        ANONYMIZED_TELEMETRY="False",
+    )
+    return env
+
+
+def run_ingest(corpus: Path, env: dict[str, str], kill_after: float | None) -> tuple[int | None, float]:
+    """Run ``assistant ingest``; SIGKILL it after ``kill_after`` s. Returns (exit code or None if killed, seconds)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "assistant", "ingest", str(corpus)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        code = proc.wait(timeout=kill_after)
+        proc.stderr.read()
+        return code, time.perf_counter() - started
+    except subprocess.TimeoutExpired:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        return None, time.perf_counter() - started
+    finally:
+        proc.stderr.close()
+
+
+def _no_embedder() -> None:
+    raise RuntimeError("the checks read stored vectors; nothing is embedded")
+
+
+def _integrity(path: Path) -> str | None:
+    if not path.exists():
+        return None
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        result = db.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        db.close()
+    return None if result == "ok" else f"{path.name}: {result}"
+
+
+def inspect(data_dir: Path) -> dict:
+    """The stores' state: articles with their passage counts and versions, and keyword rows."""
+    from chromadb.api.client import SharedSystemClient
+
+    from vectorstore.embeddings import chroma_embedding_function
+    from vectorstore.keyword import KeywordIndex
+    from vectorstore.store import ChromaStore
+
+    SharedSystemClient.clear_system_cache()  # read what is on disk now, not an earlier in-process view
+    model = "intfloat/multilingual-e5-small"
+    store_dir = data_dir / "store"
+    errors = [e for e in (_integrity(store_dir / "chroma" / "chroma.sqlite3"),
+                          _integrity(store_dir / "keyword" / COLLECTION / "tokens.sqlite")) if e]
+    store = ChromaStore(store_dir / "chroma", COLLECTION, model, chroma_embedding_function(_no_embedder, model))
+    page = store.collection.get(include=["metadatas"])
+    versions: dict[str, set[str]] = {}
+    per_article: Counter = Counter()
+    expected: dict[str, int] = {}
+    for pid, meta in zip(page["ids"], page["metadatas"], strict=True):
+        aid = meta["article_id"]
+        per_article[aid] += 1
+        versions.setdefault(aid, set()).add(meta["content_hash"])
+        expected[aid] = int(meta["n_chunks"])
+        assert pid.startswith(aid + ":")
+    keyword = KeywordIndex(store_dir / "keyword" / COLLECTION)
+    keyword_states = keyword.article_states()
+    keyword_ids = {r[0] for r in keyword.db.execute("SELECT passage_id FROM passages").fetchall()}
+    keyword.close()
+    articles = {
+        aid: {"passages": per_article[aid], "n_chunks": expected[aid], "versions": sorted(versions[aid])}
+        for aid in per_article
+    }
+    return {
+        "errors": errors,
+        "articles": articles,
+        "chroma_ids": set(page["ids"]),
+        "keyword_ids": keyword_ids,
+        "keyword_states": keyword_states,
+        "store": store,
+    }
+
+
+def half_visible(state: dict) -> list[str]:
+    """Articles whose passages are not all there, or mix two versions."""
+    return [
+        f"{aid}: {a['passages']}/{a['n_chunks']} passages, {len(a['versions'])} versions"
+        for aid, a in state["articles"].items()
+        if a["passages"] != a["n_chunks"] or len(a["versions"]) != 1
+    ]
+
+
+def expected_articles(corpus: Path) -> dict:
+    """What the collection must hold at the end: every article of version 1, then version 2 over it
+    (ingest adds and replaces; it never drops an article just because its file is gone)."""
+    from vectorstore.loaders import iter_articles
+
+    want = {}
+    for version in (1, 2):
+        write_corpus(corpus, version)
+        want.update({a.article_id: a for a in iter_articles([corpus])})
+    return want
+
+
+def final_check(state: dict, want: dict, chunk_size: int = 400, chunk_overlap: int = 80) -> list[str]:
+    """After a completed ingest: exactly the expected articles, each once and whole, keyword index agreeing."""
+    from vectorstore.chunking import chunk_article
+
+    problems = list(state["errors"]) + half_visible(state)
+    got = state["articles"]
+    if set(got) != set(want):
+        problems.append(f"articles differ: missing {len(set(want) - set(got))}, extra {len(set(got) - set(want))}")
+    for aid, article in want.items():
+        if aid in got:
+            n = len(chunk_article(article, chunk_size, chunk_overlap))
+            if got[aid]["passages"] != n or got[aid]["versions"] != [article.content_hash]:
+                problems.append(f"{article.source}: {got[aid]['passages']} passages (want {n}) or an old version")
+    if state["keyword_ids"] != state["chroma_ids"]:
+        problems.append(
+            f"keyword index and Chroma disagree on {len(state['keyword_ids'] ^ state['chroma_ids'])} passages"
+        )
+    store = state["store"]
+    sample = store.collection.get(limit=3, include=["embeddings"])
+    for pid, vector in zip(sample["ids"], sample["embeddings"], strict=True):
+        best = store.query(list(vector), 1)
+        if not best or best[0].passage_id != pid:
+            problems.append(f"dense index does not find passage {pid} by its own vector")
+    return problems
+
+
+def run_trials(models_dir: Path, workdir: Path, trials: int = 20, seed: int = 7) -> TrialStats:
+    """Kill ``trials`` ingests at random moments, then finish with one complete ingest and check."""
+    rng = random.Random(seed)
+    stats = TrialStats()
+    started = time.perf_counter()
+    data_dir, corpus = workdir / "data", workdir / "corpus"
+    env = _env(data_dir, models_dir)
+    # calibrate: a complete ingest of version 1 (start-up, model load, embedding, writes)
+    write_corpus(corpus, 1)
+    code, full = run_ingest(corpus, env, None)
+    if code != 0:
+        raise RuntimeError(f"calibration ingest failed with exit code {code}")
+    # most kills land while batches are being embedded and written, some during start-up
+    for trial in range(trials):
+        version = 2 if trial % 2 == 0 else 1
+        write_corpus(corpus, version)
+        delay = rng.uniform(0.35, 1.05) * full
+        code, took = run_ingest(corpus, env, delay)
+        stats.trials += 1
+        if code is None:
+            stats.killed += 1
+            stats.kill_phases["start-up" if took < 0.4 * full else "embedding/writing"] += 1
+        else:
+            stats.completed_before_kill += 1
+        state = inspect(data_dir)
+        stats.integrity_errors += state["errors"]
+        stats.half_visible += [f"trial {trial}: {h}" for h in half_visible(state)]
+        if state["keyword_ids"] != state["chroma_ids"]:
+            stats.keyword_lagging_after_kill += 1
+    want = expected_articles(corpus)  # leaves version 2 in place
+    code, _ = run_ingest(corpus, env, None)
+    if code != 0:
+        stats.final_problems.append(f"final ingest exited with {code}")
+    stats.final_problems += final_check(inspect(data_dir), want)
+    code, _ = run_ingest(corpus, env, None)  # and once more: nothing left to do
+    stats.seconds = time.perf_counter() - started
+    return stats
+
+
+def main() -> None:
+    """Run the trials and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--models-dir", required=True, help="prepared models (e.g. /tmp/devmodels)")
+    parser.add_argument("--trials", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        stats = run_trials(Path(args.models_dir), Path(tmp), args.trials, args.seed)
+    report = {k: v for k, v in stats.__dict__.items() if k != "kill_phases"} | {"kill_phases": dict(stats.kill_phases)}
+    print(json.dumps(report, indent=2))
+    print("survived" if stats.ok() else "FAILED")
+
+
+if __name__ == "__main__":
+    main()
