@@ -228,7 +228,6 @@ class ChromaStore:
         docs: list[str] = []
         metas: list[dict[str, Any]] = []
         vectors: list[list[float]] = []
-        self._delete_articles([article.article_id for article, _, _ in items])
         for article, passages, embeddings in items:
             for passage, vector in zip(passages, embeddings, strict=True):
                 ids.append(passage.passage_id)
@@ -236,12 +235,11 @@ class ChromaStore:
                 metas.append(passage_metadata(article, passage, len(passages), chunking))
                 vectors.append(vector)
         new_ids = set(ids)
-        stale = [
-            pid
-            for article, _, _ in items
-            for pid in self.collection.get(where={"article_id": article.article_id}, include=[])["ids"]
-            if pid not in new_ids
-        ]
+        stale: list[str] = []
+        if items:  # one lookup for the whole batch, not one per article
+            article_ids = [article.article_id for article, _, _ in items]
+            where = {"article_id": article_ids[0]} if len(article_ids) == 1 else {"article_id": {"$in": article_ids}}
+            stale = [pid for pid in self.collection.get(where=where, include=[])["ids"] if pid not in new_ids]
         max_batch = getattr(self.client, "get_max_batch_size", lambda: 5000)()
         for at in range(0, len(ids), max_batch):
             sl = slice(at, at + max_batch)
