@@ -153,11 +153,13 @@ def strip_links(text: str) -> str:
     return re.sub(r"[ \t]{2,}", " ", _URL.sub("", text)).strip()
 
 
-def format_passages(sources: list[Source]) -> str:
+def format_passages(sources: list[Source], texts: list[str] | None = None) -> str:
     """The numbered passages block of the prompt, delimited as data: between ``<passages>`` tags, each
     passage defused (see ``defuse``). Titles are left out: measured on the sample question, the small
-    model echoed them into answers and cited the wrong passage more often."""
-    body = "\n\n".join(f"[{s.n}] {defuse(s.passage)}" for s in sources)
+    model echoed them into answers and cited the wrong passage more often. ``texts``: what the model
+    reads of each passage, when the prompt budget cut them."""
+    texts = texts if texts is not None else [s.passage for s in sources]
+    body = "\n\n".join(f"[{s.n}] {defuse(text)}" for s, text in zip(sources, texts, strict=True))
     return f"<passages>\n{body}\n</passages>"
 
 
@@ -229,6 +231,7 @@ class Answerer:
         max_verify_no: float | None = None,
         coverage: Callable[[str, list[str]], float] | None = None,
         check: bool = True,
+        trim: Callable[[str, list[str]], list[str]] | None = None,
     ):
         """``max_decline`` enables the refusal rule (``refusal.decline_probability`` over the model's check,
         when ``check``, and the question's ``coverage`` by the passages, when given)."""
@@ -243,6 +246,7 @@ class Answerer:
         self.check_chain = check_prompt() | verdict
         self.verify_chain = verify_prompt() | verdict
         self.max_verify_no = max_verify_no
+        self.trim = trim  # the prompt budget: (question, passages) -> what the model reads of them
         self.chain = answer_prompt() | llm | StrOutputParser()
         self.rewrite_chain = rewrite_prompt() | llm.bind(max_tokens=80) | StrOutputParser()
 
@@ -320,8 +324,12 @@ class Answerer:
         rewritten: str | None,
     ) -> Iterator[Event]:
         """Check, generate, repair citations and (optionally) verify; raises when the LLM fails."""
+        texts = [s.passage for s in sources]
+        if self.trim is not None:
+            texts = self.trim(rewritten or question, texts)
+            timings["trim_s"] = time.perf_counter() - t0
         inputs = {
-            "passages": format_passages(sources),
+            "passages": format_passages(sources, texts),
             "question": rewritten or question,
             "language": language_name(lang),
             "refusal": refusal_sentence(lang),
@@ -375,8 +383,18 @@ class Answerer:
                 declined, text, cited, unsupported = True, refusal_text(lang, sources), [], []
         timings["total_s"] = time.perf_counter() - t0
         answer = Answer(
-            question, text, declined, cited, sources, lang, timings, unsupported, rewritten, grounding=ground,
-            verify_no_probability=p_verify, **signals,
+            question,
+            text,
+            declined,
+            cited,
+            sources,
+            lang,
+            timings,
+            unsupported,
+            rewritten,
+            grounding=ground,
+            verify_no_probability=p_verify,
+            **signals,
         )
         answer.dates_note = None if declined else dates_note(sources, cited, lang)
         yield Event("done", answer=answer)

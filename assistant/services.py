@@ -60,7 +60,9 @@ class Services:
         path = self.embedding_path()
         self._say("loading embedding model")
         s = self.settings
-        return PassageEmbedder(path, s.embedding_model, s.threads, prompt_family=s.embedding_prompts)
+        # queries must be embedded the way the collection's passages were
+        int8 = self.store.embedding_precision == "int8"
+        return PassageEmbedder(path, s.embedding_model, s.threads, prompt_family=s.embedding_prompts, int8=int8)
 
     @cached_property
     def store(self) -> ChromaStore:
@@ -75,6 +77,7 @@ class Services:
             s.embedding_model,
             chroma_embedding_function(lambda: self.embedder, s.embedding_model),
             url=s.chroma_url,
+            precision="int8" if s.embedding_int8 else "fp32",
         )
 
     @property
@@ -163,6 +166,13 @@ class Services:
 
         s = self.settings
         verify = s.max_verify_no if s.verify_answers else None
+        trim = None
+        if s.prompt_chars:
+            from assistant.prompt_budget import trim_passages
+
+            def trim(question: str, passages: list[str]) -> list[str]:
+                return trim_passages(question, passages, s.prompt_chars, self.sentence_scores)
+
         try:
             llm = self.llm
         except Exception as exc:  # noqa: BLE001 - no LLM: answers become extractive, with the reason shown
@@ -178,7 +188,13 @@ class Services:
             verify,
             coverage=self.coverage,
             check=s.refusal_check,
+            trim=trim,
         )
+
+    def sentence_scores(self, question: str, sentences: list[str]) -> list[float]:
+        """Cosine similarity of the question to each sentence (for the prompt budget)."""
+        q = self.embedder.embed_query(question)
+        return [float(sum(a * b for a, b in zip(q, v, strict=True))) for v in self.embedder.embed_documents(sentences)]
 
     def coverage(self, question: str, passages: list[str]) -> float:
         """How much of the question the best passage covers (IDF-weighted over the whole collection)."""

@@ -64,6 +64,11 @@ class Settings(BaseSettings):
     embedding_path: Path | None = Field(
         default=None, description="Local sentence-transformers folder to use instead of resolving by name."
     )
+    embedding_int8: bool = Field(
+        default=True,
+        description="Build new collections with int8 embeddings (3x faster ingest, recall@5 -0.006 on eval-dev); "
+        "a collection keeps the precision it was built with.",
+    )
     embedding_prompts: PromptFamily = Field(
         default="auto",
         description="Query/passage prompts: auto (the model's saved prompts, else its name's family), e5, bge, "
@@ -97,6 +102,13 @@ class Settings(BaseSettings):
     max_tokens: int = Field(default=400, ge=16, le=8192, description="Longest answer, in tokens.")
     temperature: float = Field(default=0.1, ge=0.0, le=2.0, description="LLM sampling temperature.")
     top_k: int = Field(default=5, ge=1, le=50, description="Passages given to the model.")
+    prompt_chars: int = Field(
+        default=0,
+        ge=0,
+        le=100_000,
+        description="Cap on passage characters given to the model; longer passages are cut to their sentences "
+        "closest to the question (0: no cap).",
+    )
     chunk_size: int = Field(default=400, ge=100, le=8000, description="Target passage length in characters.")
     chunk_overlap: int = Field(default=80, ge=0, le=2000, description="Characters repeated between passages.")
     min_relevance: float = Field(

@@ -15,7 +15,8 @@ from vectorstore.embedding_prompts import PromptFamily, resolve_prompts
 class PassageEmbedder(Embeddings):
     """Encodes passages and queries with the prompts of the model's family (``passage: `` / ``query: `` for E5).
 
-    Texts are encoded in batches sorted by length, so padding stays small.
+    Texts are encoded in batches sorted by length, so padding stays small (batches of 16 measured
+    faster than 32 or 64 on 2 cores). ``int8`` quantizes the linear layers (dynamic int8).
     """
 
     def __init__(
@@ -23,8 +24,9 @@ class PassageEmbedder(Embeddings):
         model_path: Path | str,
         name: str,
         threads: int | None = None,
-        batch_size: int = 32,
+        batch_size: int = 16,
         prompt_family: PromptFamily = "auto",
+        int8: bool = False,
     ):
         import torch
         from sentence_transformers import SentenceTransformer
@@ -36,6 +38,9 @@ class PassageEmbedder(Embeddings):
         self.name = name
         self.batch_size = batch_size
         self.model = SentenceTransformer(str(model_path), device="cpu", local_files_only=True)
+        self.int8 = int8
+        if int8:
+            self.model = quantize_int8(self.model)
         prompts = resolve_prompts(prompt_family, name, self.model.prompts)
         self.query_prompt: str | None = prompts.query
         self.passage_prompt: str | None = prompts.passage
@@ -65,6 +70,18 @@ class PassageEmbedder(Embeddings):
     def embed_query(self, text: str) -> list[float]:
         """Embed one question (with the query prompt)."""
         return self._encode([text], self.query_prompt)[0]
+
+
+def quantize_int8(model: Any) -> Any:
+    """The model with its linear layers quantized to int8 (dynamic; about 3x faster on AVX2/VNNI CPUs)."""
+    import warnings
+
+    import torch
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch.ao deprecation notices
+        # in place: a copy would hold the fp32 weights (and the 250k-token embedding table) twice
+        return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
 
 
 def chroma_embedding_function(get_embedder: Callable[[], PassageEmbedder], name: str) -> Any:

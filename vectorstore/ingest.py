@@ -15,9 +15,11 @@ from vectorstore.embeddings import PassageEmbedder
 from vectorstore.feeds import AlreadyStored, iter_feed
 from vectorstore.fetch import Fetcher, FetchError, fetch_article, is_url
 from vectorstore.keyword import KeywordIndex
-from vectorstore.loaders import LoadError, Skipped, iter_articles
+from vectorstore.loaders import LoadError, Skipped, detect_article_language, iter_articles
 from vectorstore.store import ChromaStore, StoredArticle, StoreError, epoch, write_failure
 from vectorstore.writelock import write_lock
+
+_FLUSH_PASSAGES = 256
 
 
 class IngestProgress(Protocol):
@@ -94,7 +96,8 @@ class Ingester:
     ) -> Iterator[Article | Skipped | AlreadyStored]:
         """Articles from files and folders, article URLs (among ``paths``) and feeds."""
         paths = list(paths)
-        yield from iter_articles([p for p in paths if not is_url(str(p))], self.max_bytes)
+        # languages are detected later, only for articles that will be written (unchanged ones are skipped first)
+        yield from iter_articles([p for p in paths if not is_url(str(p))], self.max_bytes, detect=False)
         for url in (str(p) for p in paths if is_url(str(p))):
             try:
                 yield fetch_article(url, self.fetcher)
@@ -162,6 +165,7 @@ class Ingester:
                         self.store.set_cluster(aid, cluster)
                 report.unchanged.append(item.source)
                 continue
+            detect_article_language(item)
             (report.replaced if old is not None else report.added).append(item.source)
             if self.duplicates is not None:
                 item.extra["cluster"] = self._cluster(item, report)
@@ -231,10 +235,10 @@ class Ingester:
         path = Path(source)
         if path.exists():
             candidates.add(article_id_for(str(path.resolve())))
-        articles = self.store.articles()
-        matches = [a for a in articles.values() if a.article_id in candidates or a.article_id == source]
+        # by source or id: a lookup of those ids only; by file name: a scan of the manifest
+        matches = list(self.store.articles([*candidates, source]).values())
         if not matches:
-            matches = [a for a in articles.values() if Path(a.source).name == source]
+            matches = [a for a in self.store.articles().values() if Path(a.source).name == source]
         if len(matches) > 1:
             raise ValueError(f"{source!r} matches {len(matches)} articles; give the full source")
         if not matches:

@@ -19,6 +19,7 @@ _NO_SPACE = re.compile(
     r"[\u0e00-\u0e7f\u0e80-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+"
 )
 _WORD = re.compile(r"\w+", re.UNICODE)
+_MAX_REMOVED = 2000  # removed passages filtered at search time before the matrix is rebuilt
 
 
 def tokenize(text: str) -> list[str]:
@@ -58,6 +59,8 @@ class KeywordIndex:
         )
         self.db.execute("CREATE INDEX IF NOT EXISTS by_article ON passages(article_id)")
         self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+        # passages deleted since the BM25 matrix was built: filtered out of results until the next rebuild
+        self.db.execute("CREATE TABLE IF NOT EXISTS removed (passage_id TEXT PRIMARY KEY)")
         # which version (content hash / chunking) of each article the rows were made from
         self.db.execute("CREATE TABLE IF NOT EXISTS versions (article_id TEXT PRIMARY KEY, version TEXT NOT NULL)")
         self._bm25: Any = None
@@ -81,16 +84,25 @@ class KeywordIndex:
             self.db.execute("BEGIN IMMEDIATE")
             self.db.execute("DELETE FROM passages WHERE article_id = ?", (article_id,))
             self.db.executemany("INSERT OR REPLACE INTO passages VALUES (?, ?, ?)", rows)
+            self.db.execute("DELETE FROM removed")  # the next search rebuilds without them
             self.db.execute("INSERT OR REPLACE INTO versions VALUES (?, ?)", (article_id, version))
             self._bump()
 
     def delete_article(self, article_id: str) -> None:
-        """Remove one article's passages."""
+        """Remove one article's passages. The BM25 matrix is not rebuilt for a removal (that would cost
+        time in proportion to the whole collection): its passages are filtered out of results until the
+        next addition rebuilds it, unless many removals have piled up."""
         with self.lock, self.db:
             self.db.execute("BEGIN IMMEDIATE")
+            self.db.execute(
+                "INSERT OR IGNORE INTO removed SELECT passage_id FROM passages WHERE article_id = ?", (article_id,)
+            )
             self.db.execute("DELETE FROM passages WHERE article_id = ?", (article_id,))
             self.db.execute("DELETE FROM versions WHERE article_id = ?", (article_id,))
-            self._bump()
+            removed = self.db.execute("SELECT COUNT(*) FROM removed").fetchone()[0]
+            if removed > _MAX_REMOVED:
+                self.db.execute("DELETE FROM removed")
+                self._bump()
 
     def article_passage_counts(self) -> dict[str, int]:
         """How many passages each article has here (to check agreement with Chroma)."""
@@ -179,13 +191,15 @@ class KeywordIndex:
         tokens = [t for t in tokens if t in vocab]
         if not tokens:
             return []
+        removed = {r[0] for r in self.db.execute("SELECT passage_id FROM removed")}
         mask = None
         if allowed is not None:
             mask = np.fromiter((pid in allowed for pid in self._ids), dtype=np.float32, count=len(self._ids))
         docs, scores = self._bm25.retrieve(
-            [tokens], k=min(k, len(self._ids)), show_progress=False, n_threads=1, weight_mask=mask
+            [tokens], k=min(k + len(removed), len(self._ids)), show_progress=False, n_threads=1, weight_mask=mask
         )
-        return [(self._ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
+        hits = [(self._ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
+        return [hit for hit in hits if hit[0] not in removed][:k]
 
     def document_frequencies(self, tokens: list[str]) -> tuple[int, dict[str, int]]:
         """How many passages the index holds, and how many of them contain each of ``tokens``."""

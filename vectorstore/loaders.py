@@ -183,7 +183,6 @@ def make_article(
     title = clean_text(title).replace("\n", " ")
     titled = bool(title)
     title = title or fallback_title
-    lang = lang or detect_language(text[:2000], default="")
     date = date or dateline_date(text)
     return Article(
         source=source, text=text, title=title, date=date, lang=lang, titled=titled, outlet=outlet_for(source, outlet)
@@ -304,8 +303,20 @@ def read_text_file(path: Path, max_bytes: int) -> str:
         raise LoadError(f"not valid UTF-8 (byte {exc.start})") from None
 
 
-def load_file(path: Path, max_bytes: int = 50_000_000) -> list[Article]:
-    """Load every article in one file."""
+def detect_article_language(article: Article) -> Article:
+    """Set the article's language from its text unless its metadata gave one."""
+    article.lang = article.lang or detect_language(article.text[:2000], default="")
+    return article
+
+
+def load_file(path: Path, max_bytes: int = 50_000_000, detect: bool = True) -> list[Article]:
+    """Load every article in one file (``detect=False``: leave undeclared languages empty, for the
+    caller to detect only where needed; it is the slowest step of loading)."""
+    articles = _load_file(path, max_bytes)
+    return [detect_article_language(a) for a in articles] if detect else articles
+
+
+def _load_file(path: Path, max_bytes: int) -> list[Article]:
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise LoadError(f"unsupported file type {suffix or '(none)'}")
@@ -358,8 +369,11 @@ def _os_reason(exc: BaseException) -> str:
     return (getattr(exc, "strerror", None) or str(exc)).splitlines()[0]
 
 
-def iter_articles(paths: Iterable[str | Path], max_bytes: int = 50_000_000) -> Iterator[Article | Skipped]:
-    """Every article found under ``paths``, with files that fail reported as Skipped."""
+def iter_articles(
+    paths: Iterable[str | Path], max_bytes: int = 50_000_000, detect: bool = True
+) -> Iterator[Article | Skipped]:
+    """Every article found under ``paths``, with files that fail reported as Skipped (``detect``: as
+    in ``load_file``)."""
     for item in iter_files(paths):
         if isinstance(item, Skipped):
             yield Skipped(printable_path(item.path), item.reason)
@@ -371,7 +385,7 @@ def iter_articles(paths: Iterable[str | Path], max_bytes: int = 50_000_000) -> I
             yield Skipped(shown, _os_reason(exc))
             continue
         try:
-            articles = load_file(resolved, max_bytes)
+            articles = load_file(resolved, max_bytes, detect)
         except LoadError as exc:
             yield Skipped(shown, str(exc))
             continue

@@ -119,9 +119,16 @@ class ChromaStore:
     """A persistent Chroma collection that records the embedding model it was built with."""
 
     def __init__(
-        self, path: Path, collection: str, embedding_model: str, embedding_function: Any, url: str | None = None
+        self,
+        path: Path,
+        collection: str,
+        embedding_model: str,
+        embedding_function: Any,
+        url: str | None = None,
+        precision: str = "fp32",
     ):
-        """Open (or create) ``collection``: embedded on disk at ``path``, or on the Chroma server at ``url``."""
+        """Open (or create) ``collection``: embedded on disk at ``path``, or on the Chroma server at ``url``.
+        ``precision`` (``fp32`` or ``int8``) is recorded for a new collection; an existing one keeps its own."""
         import chromadb
         from chromadb.config import Settings as ChromaSettings
 
@@ -147,7 +154,7 @@ class ChromaStore:
             name=collection,
             embedding_function=embedding_function,
             configuration={"hnsw": {"space": "cosine"}},
-            metadata={"embedding_model": embedding_model},
+            metadata={"embedding_model": embedding_model, "embedding_precision": precision},
         )
         built_with = (self.collection.metadata or {}).get("embedding_model")
         if built_with and built_with != embedding_model:
@@ -155,6 +162,11 @@ class ChromaStore:
                 f"collection {collection!r} was built with embedding model {built_with!r}, not "
                 f"{embedding_model!r}; use --collection to pick another collection or re-create this one"
             )
+
+    @property
+    def embedding_precision(self) -> str:
+        """The precision the collection's passages were embedded with (``fp32`` when not recorded)."""
+        return str((self.collection.metadata or {}).get("embedding_precision", "fp32"))
 
     def count(self) -> int:
         """Number of passages stored."""
@@ -171,11 +183,17 @@ class ChromaStore:
                 return rows
             offset += _GET_PAGE
 
-    def articles(self) -> dict[str, StoredArticle]:
-        """Every stored article, keyed by article id."""
+    def articles(self, article_ids: list[str] | None = None) -> dict[str, StoredArticle]:
+        """Every stored article (or those of ``article_ids`` that exist, without reading the others),
+        keyed by article id."""
+        where = None
+        if article_ids is not None:
+            if not article_ids:
+                return {}
+            where = {"article_id": {"$in": list(article_ids)}}
         found: dict[str, int] = defaultdict(int)
         first: dict[str, dict[str, Any]] = {}
-        for meta in self._all_metadatas():
+        for meta in self._all_metadatas(where):
             aid = meta["article_id"]
             found[aid] += 1
             if aid not in first or meta.get("chunk", 0) < first[aid].get("chunk", 0):
@@ -217,12 +235,11 @@ class ChromaStore:
                 metas.append(passage_metadata(article, passage, len(passages), chunking))
                 vectors.append(vector)
         new_ids = set(ids)
-        stale = [
-            pid
-            for article, _, _ in items
-            for pid in self.collection.get(where={"article_id": article.article_id}, include=[])["ids"]
-            if pid not in new_ids
-        ]
+        stale: list[str] = []
+        if items:  # one lookup for the whole batch, not one per article
+            article_ids = [article.article_id for article, _, _ in items]
+            where = {"article_id": article_ids[0]} if len(article_ids) == 1 else {"article_id": {"$in": article_ids}}
+            stale = [pid for pid in self.collection.get(where=where, include=[])["ids"] if pid not in new_ids]
         max_batch = getattr(self.client, "get_max_batch_size", lambda: 5000)()
         for at in range(0, len(ids), max_batch):
             sl = slice(at, at + max_batch)
@@ -249,7 +266,14 @@ class ChromaStore:
 
     def delete_article(self, article_id: str) -> int:
         """Delete one article's passages; returns how many there were."""
-        existing = self.collection.get(where={"article_id": article_id}, include=[])["ids"]
+        return self._delete_articles([article_id])
+
+    def _delete_articles(self, article_ids: list[str]) -> int:
+        """Delete the passages of several articles with one lookup; returns how many there were."""
+        if not article_ids:
+            return 0
+        where = {"article_id": article_ids[0]} if len(article_ids) == 1 else {"article_id": {"$in": article_ids}}
+        existing = self.collection.get(where=where, include=[])["ids"]
         if existing:
             self.collection.delete(ids=existing)
         return len(existing)

@@ -110,6 +110,24 @@ def test_answerability_check_lets_answer_through():
     assert abs(answer.no_probability - 0.1) < 1e-9
 
 
+def test_prompt_budget_trims_what_the_model_reads_not_the_sources():
+    seen = []
+
+    def trim(question, passages):
+        seen.append(list(passages))
+        return ["(cut)" for _ in passages]
+
+    model = _model("Kim Jong Un [2].")
+    answerer = Answerer(FixedRetriever(docs=DOCS), model, trim=trim)
+    prompts = []
+    answerer.chain = (lambda inputs: prompts.append(inputs["passages"]) or inputs) | answerer.chain
+    answer = answerer.ask("Siapa yang memerintahkan pengiriman pasukan?")
+    assert seen == [[d.page_content for d in DOCS]]
+    assert prompts == ["<passages>\n[1] (cut)\n\n[2] (cut)\n</passages>"]
+    assert answer.sources[1].passage.startswith("Pengiriman")  # the user still sees whole passages
+    assert "trim_s" in answer.timings
+
+
 def test_answer_says_which_cited_report_is_newer_and_passes_the_filter():
     older = _doc(1, "Pasukan Korea Utara tiba di Kursk.")
     newer = _doc(2, "Korea Utara mengakui pengiriman pasukan ke Rusia.")

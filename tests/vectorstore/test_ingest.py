@@ -59,8 +59,10 @@ def test_remove_deletes_one_article(parts, tmp_path, sample_path):
     other = tmp_path / "other.txt"
     other.write_text("Banjir Jakarta\nBanjir melanda Jakarta Utara pada hari Minggu.")
     ingester.ingest([sample_path, other])
-    removed = ingester.remove(sample_path.name)
+    removed = ingester.remove(sample_path.name)  # by file name
     assert removed > 0
+    assert ingester.remove(str(other)) == 1  # by source: looked up directly
+    ingester.ingest([other])
     assert [a.title for a in store.articles().values()] == ["Banjir Jakarta"]
     assert sum(keyword.article_passage_counts().values()) == store.count()
     with pytest.raises(KeyError):
@@ -82,6 +84,25 @@ def test_collection_refuses_another_embedding_model(parts, tmp_path, embedder):
     _store, _, _ingester = parts
     with pytest.raises(StoreError, match="was built with embedding model"):
         ChromaStore(tmp_path / "chroma", "test", "other/model", chroma_embedding_function(lambda: embedder, "x"))
+
+
+def test_collection_keeps_the_precision_it_was_built_with(tmp_path, embedder):
+    ef = chroma_embedding_function(lambda: embedder, MODEL)
+    assert ChromaStore(tmp_path / "old", "test", MODEL, ef).embedding_precision == "fp32"
+    ChromaStore(tmp_path / "new", "test", MODEL, ef, precision="int8")
+    assert ChromaStore(tmp_path / "new", "test", MODEL, ef, precision="fp32").embedding_precision == "int8"
+
+
+def test_int8_embeddings_agree_with_fp32(embedding_path, embedder):
+    from vectorstore.embeddings import PassageEmbedder
+
+    int8 = PassageEmbedder(embedding_path, MODEL, int8=True)
+    texts = ["Kim Jong Un memerintahkan pengiriman pasukan ke Rusia.", "Harga beras naik di Jakarta."]
+    for a, b in zip(int8.embed_documents(texts), embedder.embed_documents(texts), strict=True):
+        assert sum(x * y for x, y in zip(a, b, strict=True)) > 0.9
+    query = int8.embed_query("Siapa yang memerintahkan pengiriman pasukan?")
+    scores = [sum(x * y for x, y in zip(query, v, strict=True)) for v in int8.embed_documents(texts)]
+    assert scores[0] > scores[1]
 
 
 def test_collection_built_before_clustering_gets_clusters_without_re_embedding(parts, tmp_path, sample_path, embedder):

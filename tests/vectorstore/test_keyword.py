@@ -34,6 +34,21 @@ def test_fusion_keeps_each_legs_best_hit():
     assert "k1" in top[:5] and "d1" in top[:5]
 
 
+def test_removal_does_not_rebuild_the_index(tmp_path):
+    index = KeywordIndex(tmp_path)
+    index.replace_article("a", [("a:0", "pasukan Korea Utara"), ("a:1", "pasukan di Kursk")])
+    index.replace_article("b", [("b:0", "pasukan Rusia")])
+    assert len(index.search("pasukan", 5)) == 3
+    built = index._bm25
+    index.delete_article("a")
+    assert [pid for pid, _ in index.search("pasukan", 5)] == ["b:0"]
+    assert index._bm25 is built  # filtered, not rebuilt
+    assert [pid for pid, _ in KeywordIndex(tmp_path).search("pasukan", 5)] == ["b:0"]  # another process too
+    index.replace_article("c", [("c:0", "pasukan Ukraina")])  # an addition rebuilds without the removed
+    assert sorted(pid for pid, _ in index.search("pasukan", 5)) == ["b:0", "c:0"]
+    assert index._bm25 is not built
+
+
 def test_allowed_passages_are_ranked_alone(tmp_path):
     index = KeywordIndex(tmp_path)
     index.replace_article("a", [("a:0", "banjir banjir banjir Jakarta"), ("a:1", "banjir Bekasi")])
