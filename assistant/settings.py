@@ -121,7 +121,7 @@ class Settings(BaseSettings):
         default=True, description="Ask the model whether the passages answer the question before answering."
     )
     max_decline_probability: float = Field(
-        default=0.52,
+        default=0.58,
         ge=0.0,
         le=1.0,
         description="Decline when the calibrated probability that the passages do not answer (the check's "

@@ -84,6 +84,10 @@ def quantize_int8(model: Any) -> Any:
         return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
 
 
+def _not_here() -> PassageEmbedder:
+    raise RuntimeError("open the collection through the assistant, which supplies its embedding model")
+
+
 def chroma_embedding_function(get_embedder: Callable[[], PassageEmbedder], name: str) -> Any:
     """Wrap the embedder for Chroma, so Chroma never falls back to its own (networked) default.
 
@@ -111,7 +115,9 @@ def chroma_embedding_function(get_embedder: Callable[[], PassageEmbedder], name:
 
         @staticmethod
         def build_from_config(config: dict[str, Any]) -> Any:
-            raise ValueError("open the collection through the assistant, which supplies its embedding model")
+            # Chroma rebuilds the function when it reads a collection's configuration; this copy only
+            # says that embedding goes through the assistant (which passes the real one in).
+            return chroma_embedding_function(_not_here, str(config.get("model", "")))
 
         def is_legacy(self) -> bool:
             return False
