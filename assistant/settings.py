@@ -94,7 +94,11 @@ class Settings(BaseSettings):
     openai_api_key_env: str = Field(
         default="OPENAI_API_KEY", description="Environment variable holding the API key (none is needed locally)."
     )
-    request_timeout: float = Field(default=120.0, gt=0, description="Seconds to wait for a remote LLM.")
+    request_timeout: float = Field(
+        default=120.0,
+        gt=0,
+        description="Seconds to wait for the LLM: a remote server's reply, or the embedded model's next output.",
+    )
     threads: int | None = Field(
         default=None, ge=1, le=256, description="CPU threads for the LLM and embeddings (default: free cores)."
     )

@@ -36,6 +36,7 @@ def make_chat_model(settings: Settings, gguf_path: Callable[[], Path]) -> BaseCh
         n_ctx=settings.context_size,
         temperature=settings.temperature,
         max_tokens=settings.max_tokens,
+        timeout=settings.request_timeout,
     )
 
 

@@ -98,6 +98,10 @@ _RESERVED_KEYS = frozenset(
 )
 
 
+class EmbeddedModelTimeout(TimeoutError):
+    """The embedded model produced nothing within the allowed time (``EmbeddedChatModel.timeout``)."""
+
+
 class EmbeddedModelError(RuntimeError):
     """An error reported by the embedded llama.cpp server for a request.
 
@@ -271,7 +275,9 @@ class _WorkerFailed:
         self.exc = exc
 
 
-def _stream_chunks(handle: _ServerHandle, request: dict[str, Any]) -> Iterator[dict[str, Any]]:
+def _stream_chunks(
+    handle: _ServerHandle, request: dict[str, Any], timeout: float | None = None
+) -> Iterator[dict[str, Any]]:
     """Run a streaming chat completion and yield raw chunk dicts as they arrive.
 
     ``handle_chat_completions`` blocks until generation ends and invokes its
@@ -303,7 +309,10 @@ def _stream_chunks(handle: _ServerHandle, request: dict[str, Any]) -> Iterator[d
     generation.worker.start()
     try:
         while True:
-            item = chunks.get()
+            try:
+                item = chunks.get(timeout=timeout)
+            except queue.Empty:
+                raise EmbeddedModelTimeout(f"no output from the model within {timeout:g} s") from None
             if item is _DONE:
                 return
             if isinstance(item, _WorkerFailed):
@@ -420,6 +429,8 @@ class EmbeddedChatModel(BaseChatModel):
     """Maximum number of generated tokens per call (-1: until context is full)."""
     seed: int = 42
     """Sampling seed, for reproducible output."""
+    timeout: float | None = Field(default=None, gt=0)
+    """Seconds to wait for the next piece of output (prompt processing included) before giving up."""
 
     @property
     def _llm_type(self) -> str:
@@ -520,7 +531,7 @@ class EmbeddedChatModel(BaseChatModel):
         finish_reason: str | None = None
         usage: UsageMetadata | None = None
         response_id: str | None = None
-        for raw in _stream_chunks(handle, request):
+        for raw in _stream_chunks(handle, request, self.timeout):
             response_id = raw.get("id", response_id)
             if raw.get("usage"):
                 usage = _usage_from(raw["usage"])

@@ -143,3 +143,16 @@ def test_llm_server_timing_out_shows_the_passages(ingested, silent_server, monke
     assert all(sentence.strip() in passages for sentence in re.split(r"\s*\[\d+\]\s*", body) if sentence.strip())
     (warning,) = [line for line in captured.err.splitlines() if "warning" in line]
     assert "did not answer in time" in warning and "Traceback" not in captured.err
+
+
+@pytest.mark.e2e
+def test_embedded_model_timing_out_shows_the_passages(ingested, gguf_path, monkeypatch, capsys):
+    """The in-process model honours request_timeout too: prompt processing alone takes seconds here."""
+    monkeypatch.setenv("ASSISTANT_REQUEST_TIMEOUT", "0.05")
+    argv = ["--ask", "Siapa yang memerintahkan pengiriman pasukan Korea Utara ke Rusia?", "--json"]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    result = json.loads(captured.out)
+    assert result["extractive"] and result["citations"] and result["sources"]
+    (warning,) = [line for line in captured.err.splitlines() if "warning" in line]
+    assert "did not answer in time" in warning and "Traceback" not in captured.err
