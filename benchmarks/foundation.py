@@ -13,6 +13,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from answer import ask  # benchmarks/answer.py: one way to time a streamed answer
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "examples" / "articles"
 QUESTION = "Siapa yang memerintahkan pengiriman pasukan Korea Utara ke Rusia?"
@@ -61,20 +63,11 @@ def main() -> None:
         services.llm.load()  # type: ignore[attr-defined]
         print(f"LLM load: {time.perf_counter() - t:.1f} s")
         for run in ("cold", "warm"):
-            t = time.perf_counter()
-            first = None
-            sources_at = None
-            for event in answerer.stream(QUESTION):
-                if event.kind == "sources" and sources_at is None:
-                    sources_at = time.perf_counter() - t
-                if event.kind == "token" and first is None:
-                    first = time.perf_counter() - t
-                if event.kind == "done":
-                    answer = event.answer
-            total = time.perf_counter() - t
+            timed = ask(answerer, QUESTION)
             print(
-                f"sample question ({run} prompt cache): sources {sources_at:.2f} s, first token {first:.1f} s, "
-                f"total {total:.1f} s, check {answer.timings.get('check_s', 0):.1f} s; answer: {answer.answer!r}"
+                f"sample question ({run} prompt cache): sources {timed['sources_s']:.2f} s, first token "
+                f"{timed['first_s']:.1f} s, total {timed['total_s']:.1f} s, check {timed['check_s']:.1f} s; "
+                f"answer: {timed['answer']!r}"
             )
         print(f"peak RSS: {peak_rss_mb():.0f} MB")
 
