@@ -27,6 +27,20 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def rss_parts_mb() -> dict[str, float]:
+    """Resident memory now, split into anonymous (heaps, tensors) and file-backed (memory-mapped model
+    weights, libraries) pages, in MB (empty where /proc is not available)."""
+    parts: dict[str, float] = {}
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith(("RssAnon:", "RssFile:")):
+                    parts[line.split(":")[0]] = int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return parts
+
+
 def percentile(values: list[float], p: float) -> float:
     """The ``p``-th percentile (nearest rank) of ``values``."""
     ordered = sorted(values)

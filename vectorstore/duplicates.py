@@ -123,9 +123,9 @@ class DuplicateIndex:
         self.db.execute("DELETE FROM articles WHERE article_id = ?", (article_id,))
 
     def remove(self, article_id: str) -> None:
-        """Drop one article from its cluster."""
+        """Drop one article from its cluster (the in-memory LSH only if it is loaded: building it just to
+        forget one signature would cost time in proportion to the whole collection)."""
         with self.lock:
-            self._load()
             self._forget(article_id)
 
     def members(self, cluster: str) -> list[Member]:

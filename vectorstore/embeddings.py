@@ -10,6 +10,7 @@ from langchain_core.embeddings import Embeddings
 
 from vectorstore.cpu import free_cores
 from vectorstore.embedding_prompts import PromptFamily, resolve_prompts
+from vectorstore.memory import release_freed_memory
 
 
 class PassageEmbedder(Embeddings):
@@ -61,6 +62,8 @@ class PassageEmbedder(Embeddings):
                 out[i] = vector.tolist()
             if progress:
                 progress(len(batch))
+        if len(order) > self.batch_size:  # a group of batches (an ingest flush), not one question
+            release_freed_memory()
         return out
 
     def embed_documents(self, texts: list[str], progress: Callable[[int], None] | None = None) -> list[list[float]]:

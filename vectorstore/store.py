@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -186,15 +187,15 @@ class ChromaStore:
         """Number of passages stored."""
         return self.collection.count()
 
-    def _all_metadatas(self, where: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        rows: list[dict[str, Any]] = []
+    def _all_metadatas(self, where: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
+        """Every passage's metadata, a page at a time (never all of them in memory at once)."""
         offset = 0
         while True:
             page = self.collection.get(where=where, include=["metadatas"], limit=_GET_PAGE, offset=offset)
             metas = page["metadatas"] or []
-            rows.extend(dict(m) for m in metas)
+            yield from metas
             if len(metas) < _GET_PAGE:
-                return rows
+                return
             offset += _GET_PAGE
 
     def articles(self, article_ids: list[str] | None = None) -> dict[str, StoredArticle]:

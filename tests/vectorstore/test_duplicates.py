@@ -39,3 +39,14 @@ def test_clusters_persist_and_grow_incrementally(tmp_path):
     assert [m.article_id for m in reopened.members("kompas")] == ["kompas"]
     # re-assigning an article replaces its old signature instead of matching itself
     assert reopened.assign("kompas", OTHER) == "tempo"
+
+
+def test_remove_without_loading_the_lsh(tmp_path):
+    index = DuplicateIndex(tmp_path)
+    index.assign("kompas", STORY)
+    index.close()
+
+    reopened = DuplicateIndex(tmp_path)  # a removal in a new process: one row deleted, no LSH built
+    reopened.remove("kompas")
+    assert reopened._lsh is None and reopened.indexed() == set()
+    assert reopened.assign("antara", WIRE_COPY) == "antara"  # the removed story is not matched later
