@@ -18,6 +18,7 @@ from langchain_core.retrievers import BaseRetriever
 from assistant.chronology import dates_note
 from assistant.citations import StreamingCitationFilter, grounding, repair_citations, unsupported_sentences
 from assistant.refusal import decline_probability
+from assistant.untrusted import defuse, quarantine, strip_links
 from prompts import (
     answer_prompt,
     check_prompt,
@@ -128,38 +129,14 @@ def to_sources(docs: list[Document]) -> list[Source]:
     ]
 
 
-# Inside a passage, whatever could pass for the prompt's own structure is defused: the block's tags,
-# chat-template control tokens (<|im_start|> ...), and a passage number at the start of a line.
-_FAKE_TAG = re.compile(r"<\s*/?\s*passages?\b[^>]*>", re.IGNORECASE)
-_CONTROL_TOKEN = re.compile(r"<\|[^|>\s]{0,40}\|>|<\s*/?\s*(?:s|im_start|im_end|system|user|assistant)\s*>", re.I)
-_LINE_NUMBER = re.compile(r"(?m)^(\s*)\[(\d+)\]")
-
-
-def defuse(text: str) -> str:
-    """Passage text that cannot close the passages block, open a chat turn or pose as another passage."""
-    text = _FAKE_TAG.sub(lambda m: m.group().replace("<", "(").replace(">", ")"), text)
-    text = _CONTROL_TOKEN.sub(lambda m: m.group().replace("<", "(").replace(">", ")").replace("|", ""), text)
-    return _LINE_NUMBER.sub(r"\1(\2)", text)
-
-
-_MARKDOWN_LINK = re.compile(r"!?\[([^\]\n]*)\]\((?:[^()\s]|\([^()\s]*\))+\)")
-_URL = re.compile(r"\b(?:https?|ftp|javascript|data)://\S+|\bwww\.\S+|\bjavascript:\S+", re.IGNORECASE)
-
-
-def strip_links(text: str) -> str:
-    """The answer without links: an article can ask the model to plant one, and the sources list
-    already shows where each passage comes from. ``[text](url)`` keeps its text."""
-    text = _MARKDOWN_LINK.sub(lambda m: m.group(1), text)
-    return re.sub(r"[ \t]{2,}", " ", _URL.sub("", text)).strip()
-
-
 def format_passages(sources: list[Source], texts: list[str] | None = None) -> str:
     """The numbered passages block of the prompt, delimited as data: between ``<passages>`` tags, each
-    passage defused (see ``defuse``). Titles are left out: measured on the sample question, the small
-    model echoed them into answers and cited the wrong passage more often. ``texts``: what the model
-    reads of each passage, when the prompt budget cut them."""
+    passage's instructions to the model set aside and the rest defused (``assistant.untrusted``).
+    Titles are left out: measured on the sample question, the small model echoed them into answers and
+    cited the wrong passage more often. ``texts``: what the model reads of each passage, when the prompt
+    budget cut them."""
     texts = texts if texts is not None else [s.passage for s in sources]
-    body = "\n\n".join(f"[{s.n}] {defuse(text)}" for s, text in zip(sources, texts, strict=True))
+    body = "\n\n".join(f"[{s.n}] {defuse(quarantine(text))}" for s, text in zip(sources, texts, strict=True))
     return f"<passages>\n{body}\n</passages>"
 
 
@@ -249,6 +226,13 @@ class Answerer:
         self.trim = trim  # the prompt budget: (question, passages) -> what the model reads of them
         self.chain = answer_prompt() | llm | StrOutputParser()
         self.rewrite_chain = rewrite_prompt() | llm.bind(max_tokens=80) | StrOutputParser()
+
+    def warm(self) -> None:
+        """Process the prompts' common prefix (system prompt and the head of the passages block) now, so
+        the first question only pays for its passages: the chat calls this while the user types. The system
+        prompt names no language, so the prefix is the same for every question."""
+        inputs = {"passages": "<passages>\n", "question": "", "language": "", "refusal": ""}
+        self.check_chain.invoke(inputs)
 
     def standalone_question(self, question: str, history: list[tuple[str, str]]) -> str:
         """The question rewritten to stand alone, using the conversation so far (skipped on the first turn)."""

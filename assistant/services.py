@@ -191,6 +191,17 @@ class Services:
             trim=trim,
         )
 
+    def warm_llm(self) -> None:
+        """Load the embedded LLM and process the prompts' common prefix, so the first question answers
+        sooner (``benchmarks/answer.py`` measures it). Remote backends are left alone:
+        a warm-up call there costs the server's time (or money) for a question that may never come."""
+        from assistant.llm.embedded import EmbeddedChatModel
+
+        if self.settings.llm_backend != "embedded" or not isinstance(self.llm, EmbeddedChatModel):
+            return
+        self.llm.load()
+        self.answerer.warm()
+
     def sentence_scores(self, question: str, sentences: list[str]) -> list[float]:
         """Cosine similarity of the question to each sentence (for the prompt budget)."""
         q = self.embedder.embed_query(question)
