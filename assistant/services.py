@@ -179,6 +179,8 @@ class Services:
             from assistant.llm import unavailable_chat_model
 
             llm = unavailable_chat_model(exc)
+        from assistant.llm.embedded import EmbeddedChatModel
+
         return Answerer(
             self.retriever(),
             llm,
@@ -189,6 +191,7 @@ class Services:
             coverage=self.coverage,
             check=s.refusal_check,
             trim=trim,
+            prefix_first=isinstance(llm, EmbeddedChatModel),
         )
 
     def warm_llm(self) -> None:
@@ -200,7 +203,8 @@ class Services:
         if self.settings.llm_backend != "embedded" or not isinstance(self.llm, EmbeddedChatModel):
             return
         self.llm.load()
-        self.answerer.warm()
+        if not self.answerer.warmed:
+            self.answerer.warm()
 
     def sentence_scores(self, question: str, sentences: list[str]) -> list[float]:
         """Cosine similarity of the question to each sentence (for the prompt budget)."""

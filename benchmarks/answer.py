@@ -88,7 +88,7 @@ def main() -> None:
         services.ingester.ingest([SAMPLE])
         for run in ("nothing cached", "asked again", "prompt prefix warmed, as the chat does at start"):
             if run.startswith("prompt prefix"):
-                services.warm_llm()  # replaces the cached prompt by the common prefix only
+                services.answerer.warm()  # replaces the cached prompt by the common prefix only
             r = ask(services.answerer, SAMPLE_QUESTION)
             print(
                 f"sample question ({run}): sources {r['sources_s']:.2f} s, first token {r['first_s']:.1f} s, "
