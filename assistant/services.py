@@ -190,6 +190,8 @@ class Services:
             from assistant.llm import unavailable_chat_model
 
             llm = unavailable_chat_model(exc)
+        from assistant.llm.embedded import EmbeddedChatModel
+
         return Answerer(
             self.retriever(),
             llm,
@@ -200,7 +202,20 @@ class Services:
             coverage=self.coverage,
             check=s.refusal_check,
             trim=trim,
+            prefix_first=isinstance(llm, EmbeddedChatModel),
         )
+
+    def warm_llm(self) -> None:
+        """Load the embedded LLM and process the prompts' common prefix, so the first question answers
+        sooner (``benchmarks/answer.py`` measures it). Remote backends are left alone:
+        a warm-up call there costs the server's time (or money) for a question that may never come."""
+        from assistant.llm.embedded import EmbeddedChatModel
+
+        if self.settings.llm_backend != "embedded" or not isinstance(self.llm, EmbeddedChatModel):
+            return
+        self.llm.load()
+        if not self.answerer.warmed:
+            self.answerer.warm()
 
     def sentence_scores(self, question: str, sentences: list[str]) -> list[float]:
         """Cosine similarity of the question to each sentence (for the prompt budget)."""
