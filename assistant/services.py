@@ -78,7 +78,18 @@ class Services:
             chroma_embedding_function(lambda: self.embedder, s.embedding_model),
             url=s.chroma_url,
             precision="int8" if s.embedding_int8 else "fp32",
+            registry=self._registry(),
         )
+
+    def _registry(self) -> Any:
+        """The commit registry kept with the keyword index (which version of each article readers see);
+        None when it cannot be opened (a read-only data directory without one): every passage is then shown."""
+        import sqlite3
+
+        try:
+            return self.keyword.registry
+        except (sqlite3.Error, OSError):
+            return None
 
     @property
     def index_dir(self) -> Path:
