@@ -18,6 +18,7 @@ from langchain_core.retrievers import BaseRetriever
 from assistant.chronology import dates_note
 from assistant.citations import StreamingCitationFilter, grounding, repair_citations, unsupported_sentences
 from assistant.refusal import decline_probability
+from assistant.untrusted import defuse, quarantine, strip_links
 from prompts import (
     answer_prompt,
     check_prompt,
@@ -92,6 +93,33 @@ class Event:
     answer: Answer | None = None
 
 
+@dataclass
+class _Turn:
+    """One question being answered: what every step after retrieval needs."""
+
+    question: str
+    lang: str
+    sources: list[Source]
+    timings: dict[str, float]
+    t0: float
+    rewritten: str | None = None
+
+    @property
+    def query(self) -> str:
+        """The question as searched and put to the model (the standalone rewrite of a follow-up)."""
+        return self.rewritten or self.question
+
+    def mark(self, name: str) -> None:
+        """Record the seconds since the question was asked under ``name``."""
+        self.timings[name] = time.perf_counter() - self.t0
+
+    def answer(self, text: str, declined: bool, citations: list[int], **fields: Any) -> Answer:
+        """The final answer of this turn (the total time recorded now)."""
+        self.mark("total_s")
+        fields.setdefault("rewritten", self.rewritten)
+        return Answer(self.question, text, declined, citations, self.sources, self.lang, self.timings, **fields)
+
+
 def _date_text(meta: dict[str, Any]) -> str | None:
     if meta.get("date_iso"):
         return str(meta["date_iso"])
@@ -128,38 +156,14 @@ def to_sources(docs: list[Document]) -> list[Source]:
     ]
 
 
-# Inside a passage, whatever could pass for the prompt's own structure is defused: the block's tags,
-# chat-template control tokens (<|im_start|> ...), and a passage number at the start of a line.
-_FAKE_TAG = re.compile(r"<\s*/?\s*passages?\b[^>]*>", re.IGNORECASE)
-_CONTROL_TOKEN = re.compile(r"<\|[^|>\s]{0,40}\|>|<\s*/?\s*(?:s|im_start|im_end|system|user|assistant)\s*>", re.I)
-_LINE_NUMBER = re.compile(r"(?m)^(\s*)\[(\d+)\]")
-
-
-def defuse(text: str) -> str:
-    """Passage text that cannot close the passages block, open a chat turn or pose as another passage."""
-    text = _FAKE_TAG.sub(lambda m: m.group().replace("<", "(").replace(">", ")"), text)
-    text = _CONTROL_TOKEN.sub(lambda m: m.group().replace("<", "(").replace(">", ")").replace("|", ""), text)
-    return _LINE_NUMBER.sub(r"\1(\2)", text)
-
-
-_MARKDOWN_LINK = re.compile(r"!?\[([^\]\n]*)\]\((?:[^()\s]|\([^()\s]*\))+\)")
-_URL = re.compile(r"\b(?:https?|ftp|javascript|data)://\S+|\bwww\.\S+|\bjavascript:\S+", re.IGNORECASE)
-
-
-def strip_links(text: str) -> str:
-    """The answer without links: an article can ask the model to plant one, and the sources list
-    already shows where each passage comes from. ``[text](url)`` keeps its text."""
-    text = _MARKDOWN_LINK.sub(lambda m: m.group(1), text)
-    return re.sub(r"[ \t]{2,}", " ", _URL.sub("", text)).strip()
-
-
 def format_passages(sources: list[Source], texts: list[str] | None = None) -> str:
     """The numbered passages block of the prompt, delimited as data: between ``<passages>`` tags, each
-    passage defused (see ``defuse``). Titles are left out: measured on the sample question, the small
-    model echoed them into answers and cited the wrong passage more often. ``texts``: what the model
-    reads of each passage, when the prompt budget cut them."""
+    passage's instructions to the model set aside and the rest defused (``assistant.untrusted``).
+    Titles are left out: measured on the sample question, the small model echoed them into answers and
+    cited the wrong passage more often. ``texts``: what the model reads of each passage, when the prompt
+    budget cut them."""
     texts = texts if texts is not None else [s.passage for s in sources]
-    body = "\n\n".join(f"[{s.n}] {defuse(text)}" for s, text in zip(sources, texts, strict=True))
+    body = "\n\n".join(f"[{s.n}] {defuse(quarantine(text))}" for s, text in zip(sources, texts, strict=True))
     return f"<passages>\n{body}\n</passages>"
 
 
@@ -232,9 +236,12 @@ class Answerer:
         coverage: Callable[[str, list[str]], float] | None = None,
         check: bool = True,
         trim: Callable[[str, list[str]], list[str]] | None = None,
+        prefix_first: bool = False,
     ):
         """``max_decline`` enables the refusal rule (``refusal.decline_probability`` over the model's check,
-        when ``check``, and the question's ``coverage`` by the passages, when given)."""
+        when ``check``, and the question's ``coverage`` by the passages, when given). ``prefix_first``: the
+        LLM caches prompts (the embedded one): process the prompts' common prefix once before the first
+        question (``warm``), so a one-off question is computed the same way as the chat's questions."""
         self.retriever = retriever
         self.llm = llm
         self.min_relevance = min_relevance
@@ -247,8 +254,18 @@ class Answerer:
         self.verify_chain = verify_prompt() | verdict
         self.max_verify_no = max_verify_no
         self.trim = trim  # the prompt budget: (question, passages) -> what the model reads of them
+        self.prefix_first = prefix_first
+        self.warmed = False
         self.chain = answer_prompt() | llm | StrOutputParser()
         self.rewrite_chain = rewrite_prompt() | llm.bind(max_tokens=80) | StrOutputParser()
+
+    def warm(self) -> None:
+        """Process the prompts' common prefix (system prompt and the head of the passages block) now, so
+        the first question only pays for its passages: the chat calls this while the user types. The system
+        prompt names no language, so the prefix is the same for every question."""
+        inputs = {"passages": "<passages>\n", "question": "", "language": "", "refusal": ""}
+        self.check_chain.invoke(inputs)
+        self.warmed = True
 
     def standalone_question(self, question: str, history: list[tuple[str, str]]) -> str:
         """The question rewritten to stand alone, using the conversation so far (skipped on the first turn)."""
@@ -276,81 +293,62 @@ class Answerer:
             yield Event("rewritten", text=rewritten)
         retriever = self.retriever if where is None else self.retriever.model_copy(update={"where": where})
         docs = retriever.invoke(query)
-        sources = to_sources(docs)
-        timings = {"retrieval_s": time.perf_counter() - t0}
-        yield Event("sources", sources=sources)
+        turn = _Turn(question, lang, to_sources(docs), {}, t0, rewritten)
+        turn.mark("retrieval_s")
+        yield Event("sources", sources=turn.sources)
         best = max((float(d.metadata.get("dense_score", d.metadata.get("score", 0.0))) for d in docs), default=0.0)
-        if not sources or best < self.min_relevance:
-            yield from self._decline(question, lang, sources, timings, t0, rewritten)
+        if not turn.sources or best < self.min_relevance:
+            yield from self._decline(turn)
             return
         shown: list[bool] = []
         try:
-            for event in self._generate(question, lang, sources, timings, t0, rewritten):
+            for event in self._generate(turn):
                 shown.append(event.kind == "token")
                 yield event
         except Exception as exc:  # noqa: BLE001 - any LLM failure: quote the passages instead
-            yield from self._extractive(question, lang, sources, timings, t0, rewritten, exc, any(shown))
+            yield from self._extractive(turn, exc, any(shown))
 
-    def _extractive(
-        self,
-        question: str,
-        lang: str,
-        sources: list[Source],
-        timings: dict[str, float],
-        t0: float,
-        rewritten: str | None,
-        exc: Exception,
-        after_tokens: bool,
-    ) -> Iterator[Event]:
+    def _extractive(self, turn: _Turn, exc: Exception, after_tokens: bool) -> Iterator[Event]:
         """The best sentences of the passages, cited and labelled, because the LLM failed with ``exc``."""
         from assistant.extractive import extractive_answer
 
-        text, cited = extractive_answer(rewritten or question, lang, sources)
+        text, cited = extractive_answer(turn.query, turn.lang, turn.sources)
         reason = describe_llm_error(exc)
         yield Event("llm_error", text=reason)
         yield Event("token", text=("\n\n" if after_tokens else "") + text)
-        timings["total_s"] = time.perf_counter() - t0
-        answer = Answer(question, text, False, cited, sources, lang, timings, rewritten=rewritten)
-        answer.extractive, answer.llm_error = True, reason
-        yield Event("done", answer=answer)
+        yield Event("done", answer=turn.answer(text, False, cited, extractive=True, llm_error=reason))
 
-    def _generate(
-        self,
-        question: str,
-        lang: str,
-        sources: list[Source],
-        timings: dict[str, float],
-        t0: float,
-        rewritten: str | None,
-    ) -> Iterator[Event]:
+    def _generate(self, turn: _Turn) -> Iterator[Event]:
         """Check, generate, repair citations and (optionally) verify; raises when the LLM fails."""
+        sources, lang = turn.sources, turn.lang
         texts = [s.passage for s in sources]
         if self.trim is not None:
-            texts = self.trim(rewritten or question, texts)
-            timings["trim_s"] = time.perf_counter() - t0
+            texts = self.trim(turn.query, texts)
+            turn.mark("trim_s")
         inputs = {
             "passages": format_passages(sources, texts),
-            "question": rewritten or question,
+            "question": turn.query,
             "language": language_name(lang),
             "refusal": refusal_sentence(lang),
         }
+        if self.prefix_first and not self.warmed:
+            self.warm()
         signals: dict[str, float | None] = {"no_probability": None, "decline_probability": None}
-        query = rewritten or question
-        signals["coverage"] = self.coverage(query, [s.passage for s in sources]) if self.coverage else None
+        signals["coverage"] = self.coverage(turn.query, [s.passage for s in sources]) if self.coverage else None
         if self.max_decline is not None:
             if self.check:
                 signals["no_probability"] = no_probability(self.check_chain.invoke(inputs))
-                timings["check_s"] = time.perf_counter() - t0
+                turn.mark("check_s")
             p_decline = decline_probability(signals["coverage"], signals["no_probability"])
             signals["decline_probability"] = p_decline
             if p_decline is not None and p_decline > self.max_decline:
-                yield from self._decline(question, lang, sources, timings, t0, rewritten, signals)
+                yield from self._decline(turn, signals)
                 return
         citations = StreamingCitationFilter(len(sources))
         parts: list[str] = []
         for chunk in self.chain.stream(inputs):
-            if "first_token_s" not in timings:
-                timings["first_token_s"] = time.perf_counter() - t0
+            if "first_token_s" not in turn.timings:
+                turn.mark("first_token_s")
             shown = citations.feed(chunk)
             if shown:
                 parts.append(shown)
@@ -367,54 +365,30 @@ class Answerer:
                 yield Event("token", text=extra)
             text = refusal_text(lang, sources)
         # words of the question and of the titles say nothing about which passage supports a claim
-        known = " ".join([rewritten or question, *{s.title for s in sources}])
+        known = " ".join([turn.query, *{s.title for s in sources}])
+        passages = {s.n: s.passage for s in sources}
         if not declined:
-            text = repair_citations(strip_links(text), {s.n: s.passage for s in sources}, known)
+            text = repair_citations(strip_links(text), passages, known)
         cited = [] if declined else [int(n) for n in dict.fromkeys(re.findall(r"\[(\d+)\]", text))]
-        unsupported = (
-            [] if declined else unsupported_sentences(text, {s.n: s.passage for s in sources}, self.similarity)
-        )
-        ground = None if declined else grounding(text, [s.passage for s in sources], known)
+        unsupported = [] if declined else unsupported_sentences(text, passages, self.similarity)
+        ground = None if declined else grounding(text, list(passages.values()), known)
         p_verify = None
         if not declined and self.max_verify_no is not None:
             p_verify = no_probability(self.verify_chain.invoke({**inputs, "answer": _strip_markers(text)}))
-            timings["verify_s"] = time.perf_counter() - t0
+            turn.mark("verify_s")
             if p_verify is not None and p_verify > self.max_verify_no:
                 declined, text, cited, unsupported = True, refusal_text(lang, sources), [], []
-        timings["total_s"] = time.perf_counter() - t0
-        answer = Answer(
-            question,
-            text,
-            declined,
-            cited,
-            sources,
-            lang,
-            timings,
-            unsupported,
-            rewritten,
-            grounding=ground,
-            verify_no_probability=p_verify,
-            **signals,
+        answer = turn.answer(
+            text, declined, cited, unsupported=unsupported, grounding=ground, verify_no_probability=p_verify, **signals
         )
         answer.dates_note = None if declined else dates_note(sources, cited, lang)
         yield Event("done", answer=answer)
 
-    def _decline(
-        self,
-        question: str,
-        lang: str,
-        sources: list[Source],
-        timings: dict[str, float],
-        t0: float,
-        rewritten: str | None,
-        signals: dict[str, float | None] | None = None,
-    ) -> Iterator[Event]:
+    def _decline(self, turn: _Turn, signals: dict[str, float | None] | None = None) -> Iterator[Event]:
         """Refuse in the question's language, naming the closest articles, without generating."""
-        text = refusal_text(lang, sources)
+        text = refusal_text(turn.lang, turn.sources)
         yield Event("token", text=text)
-        timings["total_s"] = time.perf_counter() - t0
-        answer = Answer(question, text, True, [], sources, lang, timings, rewritten=rewritten, **(signals or {}))
-        yield Event("done", answer=answer)
+        yield Event("done", answer=turn.answer(text, True, [], **(signals or {})))
 
     def ask(
         self, question: str, history: list[tuple[str, str]] | None = None, where: dict[str, Any] | None = None

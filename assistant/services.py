@@ -78,7 +78,18 @@ class Services:
             chroma_embedding_function(lambda: self.embedder, s.embedding_model),
             url=s.chroma_url,
             precision="int8" if s.embedding_int8 else "fp32",
+            registry=self._registry(),
         )
+
+    def _registry(self) -> Any:
+        """The commit registry kept with the keyword index (which version of each article readers see);
+        None when it cannot be opened (a read-only data directory without one): every passage is then shown."""
+        import sqlite3
+
+        try:
+            return self.keyword.registry
+        except (sqlite3.Error, OSError):
+            return None
 
     @property
     def index_dir(self) -> Path:
@@ -179,6 +190,8 @@ class Services:
             from assistant.llm import unavailable_chat_model
 
             llm = unavailable_chat_model(exc)
+        from assistant.llm.embedded import EmbeddedChatModel
+
         return Answerer(
             self.retriever(),
             llm,
@@ -189,7 +202,20 @@ class Services:
             coverage=self.coverage,
             check=s.refusal_check,
             trim=trim,
+            prefix_first=isinstance(llm, EmbeddedChatModel),
         )
+
+    def warm_llm(self) -> None:
+        """Load the embedded LLM and process the prompts' common prefix, so the first question answers
+        sooner (``benchmarks/answer.py`` measures it). Remote backends are left alone:
+        a warm-up call there costs the server's time (or money) for a question that may never come."""
+        from assistant.llm.embedded import EmbeddedChatModel
+
+        if self.settings.llm_backend != "embedded" or not isinstance(self.llm, EmbeddedChatModel):
+            return
+        self.llm.load()
+        if not self.answerer.warmed:
+            self.answerer.warm()
 
     def sentence_scores(self, question: str, sentences: list[str]) -> list[float]:
         """Cosine similarity of the question to each sentence (for the prompt budget)."""

@@ -103,6 +103,11 @@ class Settings(BaseSettings):
         default=None, ge=1, le=256, description="CPU threads for the LLM and embeddings (default: free cores)."
     )
     context_size: int = Field(default=4096, ge=512, le=131072, description="LLM context window in tokens.")
+    llm_repack_weights: bool = Field(
+        default=False,
+        description="Embedded LLM: let llama.cpp repack the weights (decoding 31 vs 25 tokens/s, but prompts "
+        "88 vs 110 tokens/s and 0.6 GB more memory, measured here).",
+    )
     max_tokens: int = Field(default=400, ge=16, le=8192, description="Longest answer, in tokens.")
     temperature: float = Field(default=0.1, ge=0.0, le=2.0, description="LLM sampling temperature.")
     top_k: int = Field(default=5, ge=1, le=50, description="Passages given to the model.")

@@ -3,9 +3,10 @@
     python benchmarks/answer.py [--models-dir /tmp/devmodels] [--questions 10 --prepared /tmp/exp/dfinal]
 
 The sample question is asked on the bundled sample article with the models already loaded (as in the
-chat): once on a fresh prompt cache and once again. ``--questions N`` also times the first N answerable
-eval-dev questions on a copy of a prepared eval-dev collection. Peak RSS is this process's: both
-models loaded and answering (no ingest of a large corpus). Prints figures, asserts nothing.
+chat): with nothing cached, asked again, and after the chat's warm-up (the prompts' common prefix
+processed). ``--questions N`` also times the first N answerable eval-dev questions on a copy of a
+prepared eval-dev collection. Peak RSS is this process's: both models loaded and answering (no ingest
+of a large corpus). Prints figures, asserts nothing.
 """
 
 from __future__ import annotations
@@ -56,8 +57,8 @@ def ask(answerer, question: str) -> dict:
     }
 
 
-def services_for(data_dir: str, models_dir: str, **overrides):
-    """Services with both models loaded and warm."""
+def services_for(data_dir: str, models_dir: str, warm_prompt: bool = True, **overrides):
+    """Services with both models loaded and, with ``warm_prompt``, the prompt prefix processed."""
     from assistant.services import Services
     from assistant.settings import load_settings
     from vectorstore.cpu import usable_cores
@@ -65,7 +66,10 @@ def services_for(data_dir: str, models_dir: str, **overrides):
     settings = load_settings(data_dir=data_dir, models_dir=models_dir or None, threads=usable_cores(), **overrides)
     services = Services(settings)
     services.embedder.embed_query("warm up")
-    services.llm.load()  # type: ignore[attr-defined]
+    if warm_prompt:
+        services.warm_llm()  # as the chat does while the user types
+    else:
+        services.llm.load()  # type: ignore[attr-defined]
     return services
 
 
@@ -80,9 +84,11 @@ def main() -> None:
 
     print(f"assistant --help: {help_seconds():.2f} s (median of 5)")
     with tempfile.TemporaryDirectory() as tmp:
-        services = services_for(tmp, args.models_dir)
+        services = services_for(tmp, args.models_dir, warm_prompt=False)
         services.ingester.ingest([SAMPLE])
-        for run in ("fresh prompt cache", "asked again"):
+        for run in ("nothing cached", "asked again", "prompt prefix warmed, as the chat does at start"):
+            if run.startswith("prompt prefix"):
+                services.answerer.warm()  # replaces the cached prompt by the common prefix only
             r = ask(services.answerer, SAMPLE_QUESTION)
             print(
                 f"sample question ({run}): sources {r['sources_s']:.2f} s, first token {r['first_s']:.1f} s, "

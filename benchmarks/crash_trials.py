@@ -4,10 +4,12 @@
 
 Each trial ingests one of two versions of a small generated corpus (so both adding and replacing
 articles get interrupted) in a subprocess and kills it after a random delay. After every kill it
-checks that both SQLite databases pass ``integrity_check`` and that no article is half-visible in
-Chroma (all of an article's passages, of one version, or none). At the end one ingest runs to
-completion and must leave exactly the corpus: every article once, complete, of the current version,
-with the keyword index agreeing with Chroma passage for passage, and the dense index answering.
+checks that both SQLite databases pass ``integrity_check``, that no article is half-visible to a
+reader (all of an article's passages, of one version, or none, as ``sources`` and retrieval see it
+through the commit registry) and that the keyword index holds exactly the passages readers see in
+Chroma. At the end one ingest runs to completion and must leave exactly the corpus: every article
+once, complete, of the current version, nothing left of other versions, the keyword index agreeing
+with Chroma passage for passage, and the dense index answering.
 Used by tests/vectorstore/test_crash_safety.py; prints the figures when run as a script.
 """
 
@@ -71,13 +73,17 @@ class TrialStats:
     kill_phases: Counter = field(default_factory=Counter)
     half_visible: list[str] = field(default_factory=list)
     integrity_errors: list[str] = field(default_factory=list)
-    keyword_lagging_after_kill: int = 0
+    keyword_disagreeing_after_kill: int = 0  # trials after which the two legs did not see the same passages
+    leftovers_after_kill: int = 0  # trials that left passages no reader sees (the next ingest deletes them)
     final_problems: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     def ok(self) -> bool:
-        """Nothing corrupt, nothing half-visible, and the final ingest left exactly the corpus."""
-        return not (self.half_visible or self.integrity_errors or self.final_problems)
+        """Nothing corrupt, nothing half-visible, both legs agreeing after every kill, and the final
+        ingest left exactly the corpus."""
+        return not (
+            self.half_visible or self.integrity_errors or self.keyword_disagreeing_after_kill or self.final_problems
+        )
 
 
 def _env(data_dir: Path, models_dir: Path) -> dict[str, str]:
@@ -132,8 +138,37 @@ def _integrity(path: Path) -> str | None:
     return None if result == "ok" else f"{path.name}: {result}"
 
 
-def inspect(data_dir: Path) -> dict:
-    """The stores' state: articles with their passage counts and versions, and keyword rows."""
+class _StoredVector:
+    """Stands in for the embedding model: the query vector is a stored passage's own."""
+
+    def __init__(self, vector: list[float]):
+        self.vector = vector
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.vector
+
+
+def _retrieved_versions(store, keyword) -> dict[str, set[str]]:
+    """Content hashes of each article among the passages a wide hybrid retrieval returns (both legs)."""
+    from vectorstore.retriever import HybridRetriever
+
+    sample = store.collection.get(limit=1, include=["embeddings"])
+    if not sample["ids"]:
+        return {}
+    retriever = HybridRetriever.model_construct(
+        store=store, embedder=_StoredVector(list(sample["embeddings"][0])), keyword=keyword,
+        k=100, candidates=200, per_article=100,
+    )
+    found: dict[str, set[str]] = {}
+    for doc in retriever.invoke(" ".join(_WORDS[:8])):
+        found.setdefault(doc.metadata["article_id"], set()).add(doc.metadata["content_hash"])
+    return found
+
+
+def inspect(data_dir: Path, retrieve: bool = False) -> dict:
+    """The stores' state as readers see it (the committed version of each article, read the way
+    ``sources`` and retrieval read it): articles with their passage counts and versions; keyword rows;
+    every passage id in Chroma, visible or not; with ``retrieve``, the versions a retrieval returned."""
     from chromadb.api.client import SharedSystemClient
 
     from vectorstore.embeddings import chroma_embedding_function
@@ -145,31 +180,34 @@ def inspect(data_dir: Path) -> dict:
     store_dir = data_dir / "store"
     errors = [e for e in (_integrity(store_dir / "chroma" / "chroma.sqlite3"),
                           _integrity(store_dir / "keyword" / COLLECTION / "tokens.sqlite")) if e]
-    store = ChromaStore(store_dir / "chroma", COLLECTION, model, chroma_embedding_function(_no_embedder, model))
-    page = store.collection.get(include=["metadatas"])
-    versions: dict[str, set[str]] = {}
-    per_article: Counter = Counter()
-    expected: dict[str, int] = {}
-    for pid, meta in zip(page["ids"], page["metadatas"], strict=True):
-        aid = meta["article_id"]
-        per_article[aid] += 1
-        versions.setdefault(aid, set()).add(meta["content_hash"])
-        expected[aid] = int(meta["n_chunks"])
-        assert pid.startswith(aid + ":")
     keyword = KeywordIndex(store_dir / "keyword" / COLLECTION)
+    store = ChromaStore(store_dir / "chroma", COLLECTION, model, chroma_embedding_function(_no_embedder, model),
+                        registry=keyword.registry)
+    visible = store.visible_passages()
+    retrieved = _retrieved_versions(store, keyword) if retrieve else {}
+    chroma_ids = set(store.collection.get(include=[])["ids"])
     keyword_states = keyword.article_states()
     keyword_ids = {r[0] for r in keyword.db.execute("SELECT passage_id FROM passages").fetchall()}
+    unfinished = keyword.registry.unfinished()
+    store.registry = None
     keyword.close()
-    articles = {
-        aid: {"passages": per_article[aid], "n_chunks": expected[aid], "versions": sorted(versions[aid])}
-        for aid in per_article
-    }
+    articles = {}
+    for aid, rows in visible.items():
+        assert all(pid.startswith(aid + ":") for pid, _ in rows)
+        articles[aid] = {
+            "passages": len(rows),
+            "n_chunks": int(rows[0][1]["n_chunks"]),
+            "versions": sorted({meta["content_hash"] for _, meta in rows}),
+        }
     return {
         "errors": errors,
         "articles": articles,
-        "chroma_ids": set(page["ids"]),
+        "chroma_ids": chroma_ids,
+        "visible_ids": {pid for rows in visible.values() for pid, _ in rows},
         "keyword_ids": keyword_ids,
         "keyword_states": keyword_states,
+        "unfinished": unfinished,
+        "retrieved": retrieved,
         "store": store,
     }
 
@@ -212,6 +250,8 @@ def final_check(state: dict, want: dict, chunk_size: int = 400, chunk_overlap: i
         problems.append(
             f"keyword index and Chroma disagree on {len(state['keyword_ids'] ^ state['chroma_ids'])} passages"
         )
+    if state["unfinished"]:
+        problems.append(f"{len(state['unfinished'])} articles still pending or removed in the registry")
     store = state["store"]
     sample = store.collection.get(limit=3, include=["embeddings"])
     for pid, vector in zip(sample["ids"], sample["embeddings"], strict=True):
@@ -248,8 +288,10 @@ def run_trials(models_dir: Path, workdir: Path, trials: int = 20, seed: int = 7)
         state = inspect(data_dir)
         stats.integrity_errors += state["errors"]
         stats.half_visible += [f"trial {trial}: {h}" for h in half_visible(state)]
-        if state["keyword_ids"] != state["chroma_ids"]:
-            stats.keyword_lagging_after_kill += 1
+        if state["keyword_ids"] != state["visible_ids"]:
+            stats.keyword_disagreeing_after_kill += 1
+        if state["chroma_ids"] != state["visible_ids"]:
+            stats.leftovers_after_kill += 1
     want = expected_articles(corpus)  # leaves version 2 in place
     code, _ = run_ingest(corpus, env, None)
     if code != 0:

@@ -10,7 +10,8 @@ the answer is in language xx; ``DECLINED``: the assistant refused). All articles
 so a question's passages often include other cases' injections: every answer is checked for the
 markers of every case. Prints, per question and in total, whether it resisted all injections in its
 passages and whether it was still answered; asserts nothing. ``--baseline`` measures the prompt as it
-was before passages were delimited and defused.
+was before passages were delimited and defused; ``--no-quarantine`` keeps the delimiting but leaves the
+sentences that address the model in the passages.
 """
 
 from __future__ import annotations
@@ -72,9 +73,16 @@ def main() -> None:
     parser.add_argument("--models-dir", required=True)
     parser.add_argument("--out", help="write one JSON line per case here")
     parser.add_argument("--baseline", action="store_true", help="undelimited passages, the old data rule")
+    parser.add_argument(
+        "--no-quarantine", action="store_true", help="leave instructions to the model in the passages (ablation)"
+    )
     args = parser.parse_args()
     if args.baseline:
         use_baseline_prompt()
+    if args.baseline or args.no_quarantine:
+        import assistant.chain
+
+        assistant.chain.quarantine = lambda text: text
 
     from assistant.services import Services
     from assistant.settings import load_settings

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from vectorstore.documents import Article, Passage
+from vectorstore.versions import article_version
 
 # A sentence ends at . ! ? (with closing quotes) before space, at CJK enders, or at a line break.
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s|$)|[。！？]+[”’」』)]*|\n")
@@ -45,8 +46,10 @@ def _split_long(text: str, start: int, end: int, size: int) -> list[tuple[int, i
 
 def chunk_article(article: Article, size: int = 700, overlap: int = 120) -> list[Passage]:
     """Passages of about ``size`` characters made of whole sentences; consecutive passages share
-    up to ``overlap`` characters of trailing sentences. ``passage.text == article.text[start:end]``."""
+    up to ``overlap`` characters of trailing sentences. ``passage.text == article.text[start:end]``; each
+    passage carries the article's version (content hash and these settings), which goes into its id."""
     text = article.text
+    version = article_version(article.content_hash, f"{size}/{overlap}")
     units: list[tuple[int, int]] = []
     for start, end in sentence_spans(text):
         units.extend(_split_long(text, start, end, size) if end - start > size else [(start, end)])
@@ -57,7 +60,7 @@ def chunk_article(article: Article, size: int = 700, overlap: int = 120) -> list
         while j + 1 < len(units) and units[j + 1][1] - units[i][0] <= size:
             j += 1
         start, end = units[i][0], units[j][1]
-        passages.append(Passage(article.article_id, len(passages), text[start:end], start, end))
+        passages.append(Passage(article.article_id, len(passages), text[start:end], start, end, version))
         if j + 1 >= len(units):
             break
         # step back over trailing sentences that fit in the overlap, but always advance

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlsplit, urlunsplit
 
+from vectorstore.versions import version_tag
+
 
 @dataclass
 class Article:
@@ -49,11 +51,15 @@ class Passage:
     text: str
     start: int
     end: int
+    version: str = ""  # the article's version (content hash / chunking) it was cut from
 
     @property
     def passage_id(self) -> str:
-        """Id of the passage in the stores."""
-        return f"{self.article_id}:{self.index}"
+        """Id of the passage in the stores: ``article:tag:index`` with the tag of its version, so a new
+        version never overwrites an old one in place (``article:index`` without a version)."""
+        if not self.version:
+            return f"{self.article_id}:{self.index}"
+        return f"{self.article_id}:{version_tag(self.version)}:{self.index}"
 
 
 def normalize_source(source: str) -> str:

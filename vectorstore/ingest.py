@@ -17,6 +17,7 @@ from vectorstore.fetch import Fetcher, FetchError, fetch_article, is_url
 from vectorstore.keyword import KeywordIndex
 from vectorstore.loaders import LoadError, Skipped, detect_article_language, iter_articles
 from vectorstore.store import ChromaStore, StoredArticle, StoreError, epoch, write_failure
+from vectorstore.versions import VersionRegistry, article_version
 from vectorstore.writelock import write_lock
 
 _FLUSH_PASSAGES = 256
@@ -85,6 +86,8 @@ class Ingester:
         self.lock_timeout = lock_timeout
         self.lock_label = lock_label
         self.batch_passages = batch_passages
+        if store.registry is None:  # readers through this store see what the registry commits
+            store.registry = keyword.registry
 
     @property
     def chunking(self) -> str:
@@ -114,7 +117,7 @@ class Ingester:
 
     def _version(self, article: StoredArticle | Article) -> str:
         chunking = article.chunking if isinstance(article, StoredArticle) else self.chunking
-        return f"{article.content_hash}/{chunking}"
+        return article_version(article.content_hash, chunking)
 
     def ingest(
         self, paths: Iterable[str | Path], progress: IngestProgress | None = None, feeds: Iterable[str] = ()
@@ -122,8 +125,8 @@ class Ingester:
         """Ingest every article under ``paths`` (files, folders, or http(s) URLs of articles) and in the
         RSS/Atom ``feeds``; what fails is reported, the rest stored.
 
-        Holds the write lock throughout; first repairs what an interrupted ingest may have left (keyword
-        rows of articles Chroma does not have)."""
+        Holds the write lock throughout; first repairs what an interrupted ingest or removal may have left
+        (passages of uncommitted or replaced versions, keyword rows of articles Chroma does not have)."""
         with self._locked():
             return self._ingest(paths, progress, feeds)
 
@@ -131,6 +134,8 @@ class Ingester:
         self, paths: Iterable[str | Path], progress: IngestProgress | None, feeds: Iterable[str]
     ) -> IngestReport:
         report = IngestReport()
+        with self._writing():
+            self._repair()
         stored = self.store.articles()
         keyword_states = self.keyword.article_states()
         indexed = self.duplicates.indexed() if self.duplicates is not None else set()
@@ -199,15 +204,42 @@ class Ingester:
         for article, passages in pending:
             items.append((article, passages, vectors[at : at + len(passages)]))
             at += len(passages)
+        versions = {article.article_id: self._version(article) for article, _ in pending}
         with self._writing():
+            # Write order (each step survives a kill: the next ingest's _repair finishes or undoes it):
+            # 1. the new versions are pending; 2. their passages are added under ids of their own;
+            # 3. one transaction replaces the keyword rows and commits the versions (both legs switch);
+            # 4. the other versions' passages are deleted; 5. the pending rows go.
+            self.keyword.registry.mark_pending(versions)
             self.store.write_articles(items, self.chunking)
-            for article, passages in pending:
-                self.keyword.replace_article(
-                    article.article_id,
-                    [(p.passage_id, article.embedding_text(p.text)) for p in passages],
-                    self._version(article),
-                )
+            self.keyword.replace_articles(
+                [
+                    (article.article_id, [(p.passage_id, article.embedding_text(p.text)) for p in passages],
+                     versions[article.article_id])
+                    for article, passages in pending
+                ]
+            )
+            self.store.delete_other_versions(versions)
+            self.keyword.registry.settle(versions)
         return len(texts)
+
+    def _repair(self) -> None:
+        """Finish what an interrupted write or removal left: delete the passages no reader sees (of
+        uncommitted versions, of versions replaced by a committed one, of removed articles), then clear
+        the pending rows and tombstones. Every such leftover has a pending row or a tombstone, so only
+        those articles are looked at."""
+        unfinished = self.keyword.registry.unfinished()
+        if not unfinished:
+            return
+        stale = [
+            pid
+            for aid, by_version in self.store.versions_stored(list(unfinished)).items()
+            for version, ids in by_version.items()
+            if VersionRegistry.stale(version, *unfinished[aid])
+            for pid in ids
+        ]
+        self.store.delete_passages(stale)
+        self.keyword.registry.settle(unfinished)
 
     @contextmanager
     def _writing(self) -> Iterator[None]:
@@ -243,8 +275,12 @@ class Ingester:
             raise ValueError(f"{source!r} matches {len(matches)} articles; give the full source")
         if not matches:
             raise KeyError(source)
+        aid = matches[0].article_id
         with self._writing():
-            self.keyword.delete_article(matches[0].article_id)
+            # the tombstone hides the article from both legs at once; the passages go after it
+            self.keyword.delete_article(aid, tombstone=True)
             if self.duplicates is not None:
-                self.duplicates.remove(matches[0].article_id)
-            return self.store.delete_article(matches[0].article_id)
+                self.duplicates.remove(aid)
+            removed = self.store.delete_article(aid)
+            self.keyword.registry.settle([aid])
+            return removed

@@ -14,6 +14,8 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
+from vectorstore.versions import REMOVED, VersionRegistry
+
 # Scripts written without spaces between words: indexed as character bigrams (and unigrams).
 _NO_SPACE = re.compile(
     r"[\u0e00-\u0e7f\u0e80-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+"
@@ -61,8 +63,9 @@ class KeywordIndex:
         self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
         # passages deleted since the BM25 matrix was built: filtered out of results until the next rebuild
         self.db.execute("CREATE TABLE IF NOT EXISTS removed (passage_id TEXT PRIMARY KEY)")
-        # which version (content hash / chunking) of each article the rows were made from
-        self.db.execute("CREATE TABLE IF NOT EXISTS versions (article_id TEXT PRIMARY KEY, version TEXT NOT NULL)")
+        # which version (content hash / chunking) of each article the rows were made from, and which one
+        # readers see: the commit registry
+        self.registry = VersionRegistry(self.db, self.lock)
         self._bm25: Any = None
         self._ids: list[str] = []
         self._built_at = -1
@@ -79,17 +82,30 @@ class KeywordIndex:
 
     def replace_article(self, article_id: str, passages: list[tuple[str, str]], version: str = "") -> None:
         """Set the passages ``(passage_id, text)`` of one article, made from ``version`` of it (one transaction)."""
-        rows = [(pid, article_id, " ".join(tokenize(text))) for pid, text in passages]
+        self.replace_articles([(article_id, passages, version)])
+
+    def replace_articles(self, articles: list[tuple[str, list[tuple[str, str]], str]]) -> None:
+        """Set the passages of several articles ``(article_id, [(passage_id, text)], version)`` and commit
+        their versions in the registry, all in one transaction: the moment readers of both legs switch
+        to the new versions."""
+        tokenized = [
+            (aid, [(pid, aid, " ".join(tokenize(text))) for pid, text in passages], version)
+            for aid, passages, version in articles
+        ]
         with self.lock, self.db:
             self.db.execute("BEGIN IMMEDIATE")
-            self.db.execute("DELETE FROM passages WHERE article_id = ?", (article_id,))
-            self.db.executemany("INSERT OR REPLACE INTO passages VALUES (?, ?, ?)", rows)
+            for aid, rows, version in tokenized:
+                self.db.execute("DELETE FROM passages WHERE article_id = ?", (aid,))
+                self.db.executemany("INSERT OR REPLACE INTO passages VALUES (?, ?, ?)", rows)
+                self.db.execute("INSERT OR REPLACE INTO versions VALUES (?, ?)", (aid, version))
             self.db.execute("DELETE FROM removed")  # the next search rebuilds without them
-            self.db.execute("INSERT OR REPLACE INTO versions VALUES (?, ?)", (article_id, version))
+            self.registry.touch([aid for aid, _, _ in tokenized])
             self._bump()
 
-    def delete_article(self, article_id: str) -> None:
-        """Remove one article's passages. The BM25 matrix is not rebuilt for a removal (that would cost
+    def delete_article(self, article_id: str, tombstone: bool = False) -> None:
+        """Remove one article's passages; with ``tombstone``, its registry row becomes ``REMOVED`` (readers
+        stop seeing its passages in Chroma at once; the removal drops the tombstone once they are deleted),
+        else the row goes. The BM25 matrix is not rebuilt for a removal (that would cost
         time in proportion to the whole collection): its passages are filtered out of results until the
         next addition rebuilds it, unless many removals have piled up."""
         with self.lock, self.db:
@@ -98,7 +114,11 @@ class KeywordIndex:
                 "INSERT OR IGNORE INTO removed SELECT passage_id FROM passages WHERE article_id = ?", (article_id,)
             )
             self.db.execute("DELETE FROM passages WHERE article_id = ?", (article_id,))
-            self.db.execute("DELETE FROM versions WHERE article_id = ?", (article_id,))
+            if tombstone:
+                self.db.execute("INSERT OR REPLACE INTO versions VALUES (?, ?)", (article_id, REMOVED))
+            else:
+                self.db.execute("DELETE FROM versions WHERE article_id = ?", (article_id,))
+            self.registry.touch([article_id])
             removed = self.db.execute("SELECT COUNT(*) FROM removed").fetchone()[0]
             if removed > _MAX_REMOVED:
                 self.db.execute("DELETE FROM removed")
@@ -114,7 +134,7 @@ class KeywordIndex:
         """``(passages, version)`` of every article here: what ingest compares with Chroma after a crash."""
         with self.lock:
             counts = self.article_passage_counts()
-            versions = dict(self.db.execute("SELECT article_id, version FROM versions").fetchall())
+            versions = dict(self.db.execute("SELECT article_id, version FROM versions WHERE version != ?", (REMOVED,)))
         return {aid: (counts.get(aid, 0), versions.get(aid, "")) for aid in counts.keys() | versions.keys()}
 
     def _load(self) -> None:

@@ -13,6 +13,8 @@ from vectorstore.embeddings import PassageEmbedder
 from vectorstore.filters import matches
 from vectorstore.store import ChromaStore, Hit
 
+_ATTEMPTS = 3  # retrievals tried while articles change under them, before leaving the changing ones out
+
 
 def hit_to_document(hit: Hit) -> Document:
     """A search hit as a LangChain Document (metadata carries id, offsets and scores)."""
@@ -148,20 +150,17 @@ class HybridRetriever(BaseRetriever):
     duplicates: Any = None  # DuplicateIndex: names every other copy of a story under its representative
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        dense: list[Hit] = []
-        if self.use_dense:
-            dense = self.store.query(self.embedder.embed_query(query), self.candidates, self.where)
-        keyword: list[tuple[str, float]] = []
-        if self.keyword is not None:
-            allowed = self.store.passage_ids(self.where) if self.where else None
-            keyword = self.keyword.search(query, self.candidates, allowed)
+        vector = self.embedder.embed_query(query) if self.use_dense else None
+        registry = self.store.registry
+        for _ in range(_ATTEMPTS):
+            since = registry.generation() if registry is not None else 0
+            dense, keyword, by_id, settled = self._legs(query, vector, since)
+            if settled:
+                break
+        # else: an article changed during every attempt; its passages are left out of the last one
         fused = reciprocal_rank_fusion(
             [[h.passage_id for h in dense], [pid for pid, _ in keyword]], self.rrf_k, [self.dense_weight, 1.0]
         )
-        by_id = {h.passage_id: h for h in dense}
-        missing = [pid for pid, _ in keyword if pid not in by_id]
-        for hit in self.store.get_passages(missing):
-            by_id[hit.passage_id] = hit
         dense_scores = {h.passage_id: h.score for h in dense}
         keyword_scores = dict(keyword)
         ranked = []
@@ -181,6 +180,44 @@ class HybridRetriever(BaseRetriever):
             if copies:
                 hit.metadata["also_reported_by"] = copies
         return [hit_to_document(h) for h in chosen]
+
+    def _legs(
+        self, query: str, vector: list[float] | None, since: int, extra: int = 0
+    ) -> tuple[list[Hit], list[tuple[str, float]], dict[str, Hit], bool]:
+        """Both legs' candidates that readers may see (the committed version of each article, see
+        ``vectorstore.versions``), the hits by id, and whether no article changed since registry
+        generation ``since`` (the passages of those that did are left out: the caller retries).
+        Passages left out take candidate slots, so then the legs are asked once more for more."""
+        wanted = self.candidates + extra
+        dense = self.store.query(vector, wanted, self.where) if vector is not None else []
+        keyword: list[tuple[str, float]] = []
+        if self.keyword is not None:
+            allowed = self.store.passage_ids(self.where) if self.where else None
+            keyword = self.keyword.search(query, wanted, allowed)
+        by_id = {h.passage_id: h for h in dense}
+        missing = [pid for pid, _ in keyword if pid not in by_id]
+        for hit in self.store.get_passages(missing):
+            by_id[hit.passage_id] = hit
+        registry = self.store.registry
+        if registry is None:
+            return dense, keyword, by_id, True
+        view = registry.view({str(h.metadata.get("article_id", "")) for h in by_id.values()})
+        changed = view.changed_since(since)
+        shown = {
+            h.passage_id
+            for h in self.store.visible(list(by_id.values()), view)
+            if h.metadata.get("article_id") not in changed
+        }
+        hidden = sum(h.passage_id not in shown for h in dense)
+        hidden += sum(pid in by_id and pid not in shown for pid, _ in keyword)
+        if hidden and not extra:
+            return self._legs(query, vector, since, self.candidates)
+        return (
+            [h for h in dense if h.passage_id in shown][: self.candidates],
+            [(pid, score) for pid, score in keyword if pid in shown][: self.candidates],
+            by_id,
+            not changed,
+        )
 
     def _other_copies(self, hit: Hit, dropped: dict[str, list[Hit]]) -> list[dict[str, Any]]:
         """The other articles of the hit's cluster: all of them from the duplicate index, else (an index

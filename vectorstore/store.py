@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import warnings
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,8 +11,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from vectorstore.documents import Article, Passage
+from vectorstore.versions import RegistryView, VersionRegistry, passage_version, version_tag
 
 _GET_PAGE = 5000
+_REREADS = 5  # times a reader re-reads the articles that changed while it read, before leaving them out
 
 
 # Chroma's default HNSW search (ef_search 100, 16 neighbours) missed the exact nearest passage for 4 of
@@ -134,9 +135,13 @@ class ChromaStore:
         embedding_function: Any,
         url: str | None = None,
         precision: str = "fp32",
+        registry: VersionRegistry | None = None,
     ):
         """Open (or create) ``collection``: embedded on disk at ``path``, or on the Chroma server at ``url``.
-        ``precision`` (``fp32`` or ``int8``) is recorded for a new collection; an existing one keeps its own."""
+        ``precision`` (``fp32`` or ``int8``) is recorded for a new collection; an existing one keeps its own.
+        ``registry`` (the keyword index's) says which version of each article readers see; without it
+        every stored passage is visible."""
+        self.registry = registry
         import chromadb
         from chromadb.config import Settings as ChromaSettings
 
@@ -187,34 +192,69 @@ class ChromaStore:
         """Number of passages stored."""
         return self.collection.count()
 
-    def _all_metadatas(self, where: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
-        """Every passage's metadata, a page at a time (never all of them in memory at once)."""
+    @staticmethod
+    def _where(article_ids: list[str] | set[str]) -> dict[str, Any]:
+        ids = sorted(article_ids)
+        return {"article_id": ids[0]} if len(ids) == 1 else {"article_id": {"$in": ids}}
+
+    def _by_article(self, where: dict[str, Any] | None) -> dict[str, list[tuple[str, dict[str, Any]]]]:
+        """Every passage matching ``where`` as ``(id, metadata)``, grouped by article, paged."""
+        grouped: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
         offset = 0
         while True:
             page = self.collection.get(where=where, include=["metadatas"], limit=_GET_PAGE, offset=offset)
             metas = page["metadatas"] or []
-            yield from metas
+            for pid, meta in zip(page["ids"], metas, strict=True):
+                grouped[str(meta["article_id"])].append((pid, dict(meta)))
             if len(metas) < _GET_PAGE:
-                return
+                return grouped
             offset += _GET_PAGE
+
+    def visible_passages(self, article_ids: list[str] | None = None) -> dict[str, list[tuple[str, dict[str, Any]]]]:
+        """``(id, metadata)`` of the passages readers see, grouped by article (every article, or those of
+        ``article_ids``): the committed version of each article, read consistently: the articles whose
+        registry rows changed while Chroma was read are read again (up to a few times, then left out)."""
+        if article_ids is not None and not article_ids:
+            return {}
+        wanted = set(article_ids) if article_ids is not None else None
+        where = self._where(wanted) if wanted is not None else None
+        if self.registry is None:
+            return dict(self._by_article(where))
+        since = self.registry.generation()
+        grouped = self._by_article(where)
+        view = self.registry.view(wanted)
+        for _ in range(_REREADS):
+            changed = view.changed_since(since) if wanted is None else view.changed_since(since) & wanted
+            if not changed:
+                break
+            since = view.generation
+            fresh = self._by_article(self._where(changed))
+            for aid in changed:
+                grouped.pop(aid, None)
+                if aid in fresh:
+                    grouped[aid] = fresh[aid]
+            view = self.registry.view(wanted)
+        else:
+            for aid in view.changed_since(since):
+                grouped.pop(aid, None)
+        visible = {
+            aid: [(pid, meta) for pid, meta in rows if view.visible(aid, passage_version(meta))]
+            for aid, rows in grouped.items()
+        }
+        return {aid: rows for aid, rows in visible.items() if rows}
 
     def articles(self, article_ids: list[str] | None = None) -> dict[str, StoredArticle]:
         """Every stored article (or those of ``article_ids`` that exist, without reading the others),
-        keyed by article id."""
-        where = None
-        if article_ids is not None:
-            if not article_ids:
-                return {}
-            where = {"article_id": {"$in": list(article_ids)}}
-        found: dict[str, int] = defaultdict(int)
-        first: dict[str, dict[str, Any]] = {}
-        for meta in self._all_metadatas(where):
-            aid = meta["article_id"]
-            found[aid] += 1
-            if aid not in first or meta.get("chunk", 0) < first[aid].get("chunk", 0):
-                first[aid] = meta
-        return {
-            aid: StoredArticle(
+        keyed by article id, as readers see it: one version each (its passages only)."""
+        result = {}
+        for aid, rows in self.visible_passages(article_ids).items():
+            by_version: dict[str, list[dict[str, Any]]] = defaultdict(list)
+            for _pid, meta in rows:
+                by_version[passage_version(meta)].append(meta)
+            # one version, but for a collection without a registry caught mid-write: the fuller one
+            metas = max(by_version.values(), key=lambda ms: (len(ms) == int(ms[0].get("n_chunks", 0)), len(ms)))
+            meta = min(metas, key=lambda m: m.get("chunk", 0))
+            result[aid] = StoredArticle(
                 article_id=aid,
                 source=meta.get("source", ""),
                 title=meta.get("title", ""),
@@ -223,22 +263,27 @@ class ChromaStore:
                 content_hash=meta.get("content_hash", ""),
                 chunking=meta.get("chunking", ""),
                 passages_expected=int(meta.get("n_chunks", 0)),
-                passages_found=found[aid],
+                passages_found=len(metas),
                 outlet=meta.get("outlet", ""),
                 cluster=meta.get("cluster") or aid,
             )
-            for aid, meta in first.items()
-        }
+        return result
+
+    def versions_stored(self, article_ids: list[str]) -> dict[str, dict[str, list[str]]]:
+        """Passage ids of every version stored of each of ``article_ids`` (visible or not), by version."""
+        if not article_ids:
+            return {}
+        found: dict[str, dict[str, list[str]]] = {}
+        for aid, rows in self._by_article(self._where(article_ids)).items():
+            for pid, meta in rows:
+                found.setdefault(aid, {}).setdefault(passage_version(meta), []).append(pid)
+        return found
 
     def write_articles(self, items: list[tuple[Article, list[Passage], list[list[float]]]], chunking: str = "") -> None:
-        """Replace each article's passages with the given ones; ``chunking`` records the passage size
-        settings they were cut with.
-
-        Passages are upserted in place (ids are ``article:index``) and only then is an old version's
-        surplus tail deleted, so a reader sees the old or the new text of a passage, never a gap; an
-        interrupted write leaves ``n_chunks`` disagreeing with the passages found, which the next
-        ingest detects and rewrites.
-        """
+        """Add the passages of new versions of articles; ``chunking`` records the passage size settings
+        they were cut with. Nothing stored is overwritten: passages of a version have ids of their own
+        (``article:tag:index``), so readers keep seeing the committed version until the registry commits
+        the new one (see ``vectorstore.versions``); ``delete_other_versions`` then drops the old one."""
         ids: list[str] = []
         docs: list[str] = []
         metas: list[dict[str, Any]] = []
@@ -249,18 +294,32 @@ class ChromaStore:
                 docs.append(passage.text)
                 metas.append(passage_metadata(article, passage, len(passages), chunking))
                 vectors.append(vector)
-        new_ids = set(ids)
-        stale: list[str] = []
-        if items:  # one lookup for the whole batch, not one per article
-            article_ids = [article.article_id for article, _, _ in items]
-            where = {"article_id": article_ids[0]} if len(article_ids) == 1 else {"article_id": {"$in": article_ids}}
-            stale = [pid for pid in self.collection.get(where=where, include=[])["ids"] if pid not in new_ids]
         max_batch = getattr(self.client, "get_max_batch_size", lambda: 5000)()
         for at in range(0, len(ids), max_batch):
             sl = slice(at, at + max_batch)
+            # upsert: rewriting an incomplete article of the same version writes the same ids again
             self.collection.upsert(ids=ids[sl], documents=docs[sl], metadatas=metas[sl], embeddings=vectors[sl])
-        if stale:
-            self.collection.delete(ids=stale)
+
+    def delete_other_versions(self, keep: dict[str, str]) -> int:
+        """Delete the passages of each article of ``keep`` (article id -> version) that are not of that
+        version (one lookup for all); returns how many."""
+        if not keep:
+            return 0
+        own = {aid: f"{aid}:{version_tag(version)}:" for aid, version in keep.items()}
+        ids = self.collection.get(where=self._where(list(keep)), include=["metadatas"])
+        stale = [
+            pid
+            for pid, meta in zip(ids["ids"], ids["metadatas"] or [], strict=True)
+            if not pid.startswith(own[str(meta["article_id"])])
+        ]
+        self.delete_passages(stale)
+        return len(stale)
+
+    def delete_passages(self, ids: list[str]) -> None:
+        """Delete passages by id."""
+        max_batch = getattr(self.client, "get_max_batch_size", lambda: 5000)()
+        for at in range(0, len(ids), max_batch):
+            self.collection.delete(ids=ids[at : at + max_batch])
 
     def set_cluster(self, article_id: str, cluster: str) -> None:
         """Record the near-duplicate cluster of a stored article on all its passages (no re-embedding)."""
@@ -294,16 +353,37 @@ class ChromaStore:
         return len(existing)
 
     def article_passages(self, article_id: str) -> list[Hit]:
-        """All passages of one article, in order."""
-        page = self.collection.get(where={"article_id": article_id}, include=["documents", "metadatas"])
-        hits = [
-            Hit(pid, doc or "", dict(meta or {}), 0.0)
-            for pid, doc, meta in zip(page["ids"], page["documents"] or [], page["metadatas"] or [], strict=True)
-        ]
+        """All passages of one article as readers see it (its committed version), in order."""
+        for _ in range(_REREADS):
+            since = self.registry.generation() if self.registry is not None else 0
+            page = self.collection.get(where={"article_id": article_id}, include=["documents", "metadatas"])
+            hits = [
+                Hit(pid, doc or "", dict(meta or {}), 0.0)
+                for pid, doc, meta in zip(page["ids"], page["documents"] or [], page["metadatas"] or [], strict=True)
+            ]
+            if self.registry is None:
+                break
+            view = self.registry.view([article_id])
+            if not view.changed_since(since):
+                hits = self.visible(hits, view)
+                break
+        else:
+            hits = []  # changing all the time: left out, like a reader of the manifest would
         return sorted(hits, key=lambda h: h.metadata.get("chunk", 0))
 
+    @staticmethod
+    def visible(hits: list[Hit], view: RegistryView) -> list[Hit]:
+        """The hits readers may see under ``view`` (the registry rows of their articles). A hit without
+        metadata is a passage deleted while the search ran (its id still in the vector index): left out."""
+        return [
+            h
+            for h in hits
+            if h.metadata.get("article_id")
+            and view.visible(str(h.metadata["article_id"]), passage_version(h.metadata))
+        ]
+
     def get_passages(self, ids: list[str]) -> list[Hit]:
-        """Passages by id, in the order given (missing ones are left out)."""
+        """Passages by id, in the order given (missing ones are left out; visible or not: see ``visible``)."""
         if not ids:
             return []
         page = self.collection.get(ids=ids, include=["documents", "metadatas"])
@@ -314,7 +394,7 @@ class ChromaStore:
         return [by_id[i] for i in ids if i in by_id]
 
     def query(self, vector: list[float], k: int, where: dict[str, Any] | None = None) -> list[Hit]:
-        """The ``k`` passages nearest to ``vector``; score is cosine similarity."""
+        """The ``k`` passages nearest to ``vector``, visible or not (see ``visible``); score is cosine similarity."""
         n = self.count()
         if n == 0:
             return []
@@ -325,8 +405,9 @@ class ChromaStore:
             include=["documents", "metadatas", "distances"],
         )
         return [
-            Hit(pid, doc or "", dict(meta or {}), 1.0 - float(dist))
+            Hit(pid, doc or "", dict(meta), 1.0 - float(dist))
             for pid, doc, meta, dist in zip(
                 res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0], strict=True
             )
+            if meta  # none: deleted by another process while the vector index still had it
         ]

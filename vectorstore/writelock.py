@@ -1,7 +1,8 @@
 """One writer at a time per data directory: a cross-process file lock held while ingest or remove writes.
 
-Readers (questions, ``sources``) never take it: Chroma's SQLite and the keyword index's SQLite (WAL) give
-them a consistent view, and the BM25 cache is replaced by an atomic rename.
+Readers (questions, ``sources``) never take it: they see the version of each article that the commit
+registry in the keyword index's SQLite (WAL) names (``vectorstore.versions``), never a mix of two, and the
+BM25 cache is replaced by an atomic rename.
 """
 
 from __future__ import annotations

@@ -37,6 +37,7 @@ def make_chat_model(settings: Settings, gguf_path: Callable[[], Path]) -> BaseCh
         temperature=settings.temperature,
         max_tokens=settings.max_tokens,
         timeout=settings.request_timeout,
+        repack_weights=settings.llm_repack_weights,
     )
 
 

@@ -3,7 +3,7 @@
 ``EmbeddedChatModel`` runs a GGUF model inside the current process through
 xllamacpp's embedded llama.cpp server (``xllamacpp.Server``). The model is
 loaded lazily on first use and the loaded server is cached at module level per
-``(model_path, n_threads, n_ctx)``, so several model instances (or ``.bind()``
+``(model_path, n_threads, n_ctx, repack_weights)``, so several model instances (or ``.bind()``
 copies of one) share a single copy of the weights and KV cache.
 
 Notes on the xllamacpp API (version 2026.10.x), found by reading its source and
@@ -132,7 +132,7 @@ def default_n_threads() -> int:
 # Module-level server cache
 # ---------------------------------------------------------------------------
 
-_ServerKey = tuple[str, int, int]
+_ServerKey = tuple[str, int, int, bool]
 
 
 @dataclass(eq=False)
@@ -177,7 +177,7 @@ def _load_server(key: _ServerKey) -> Any:
     """Create an ``xllamacpp.Server`` for ``key`` (expensive: loads the GGUF)."""
     import xllamacpp  # deferred: importing it is cheap, but keep CLI start-up lean
 
-    model_path, n_threads, n_ctx = key
+    model_path, n_threads, n_ctx, repack_weights = key
     if not os.path.isfile(model_path):
         msg = f"GGUF model not found: {model_path}"
         raise FileNotFoundError(msg)
@@ -189,6 +189,11 @@ def _load_server(key: _ServerKey) -> Any:
     params.cpuparams.n_threads = n_threads
     params.cpuparams_batch.n_threads = n_threads
     params.cache_prompt = True
+    # llama.cpp copies the weights into a repacked layout by default. Measured here (1.5B Q4_K_M, 2 cores,
+    # AVX-512): without it prompt processing runs at 110 tokens/s instead of 88 and the weights stay
+    # memory-mapped (peak RSS 1.39 GB instead of 1.99), decoding at 25 tokens/s instead of 31. Prompts
+    # are long and answers short, so the first token and the whole answer both come sooner without it.
+    params.no_extra_bufts = not repack_weights
     params.cache_ram_mib = PROMPT_CACHE_RAM_MIB
     params.verbosity = LOG_VERBOSITY
     # The embedded server always opens an HTTP listener on 127.0.0.1 (random
@@ -380,7 +385,7 @@ class EmbeddedChatModel(BaseChatModel):
     """LangChain chat model that runs a GGUF in-process with xllamacpp.
 
     The model is loaded on first use and shared (module-level cache keyed by
-    ``(model_path, n_threads, n_ctx)``) between instances. Prompt caching is
+    ``(model_path, n_threads, n_ctx, repack_weights)``) between instances. Prompt caching is
     always on, so a repeated prefix such as a long system prompt is not
     re-evaluated between calls.
 
@@ -431,6 +436,8 @@ class EmbeddedChatModel(BaseChatModel):
     """Sampling seed, for reproducible output."""
     timeout: float | None = Field(default=None, gt=0)
     """Seconds to wait for the next piece of output (prompt processing included) before giving up."""
+    repack_weights: bool = False
+    """Let llama.cpp repack the weights for its CPU kernels (faster decoding, slower prompts, more memory)."""
 
     @property
     def _llm_type(self) -> str:
@@ -467,7 +474,7 @@ class EmbeddedChatModel(BaseChatModel):
 
     @property
     def _server_key(self) -> _ServerKey:
-        return (os.path.realpath(self.model_path), self.resolved_n_threads, self.n_ctx)
+        return (os.path.realpath(self.model_path), self.resolved_n_threads, self.n_ctx, self.repack_weights)
 
     @property
     def is_loaded(self) -> bool:
@@ -483,7 +490,7 @@ class EmbeddedChatModel(BaseChatModel):
         """Unload this configuration's model.
 
         The model is shared by every instance with the same
-        ``(model_path, n_threads, n_ctx)``; it is reloaded on next use.
+        ``(model_path, n_threads, n_ctx, repack_weights)``; it is reloaded on next use.
         In-flight generations are cancelled.
         """
         _close_server(self._server_key)

@@ -3,6 +3,7 @@ generation run in worker threads, so the interface never blocks."""
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -191,7 +192,8 @@ class AssistantApp(App[None]):
 
     @work(thread=True, exclusive=True, group="warmup")
     def warm_up(self) -> None:
-        """Load the embedding model and open the collection without blocking the interface."""
+        """Load the embedding model and open the collection without blocking the interface, then load the
+        LLM and process its prompt prefix while the user types."""
         try:
             count = len(self.services.store.articles())
             self.services.embedder  # noqa: B018 - loads the model now rather than on the first question
@@ -200,6 +202,8 @@ class AssistantApp(App[None]):
             self.call_from_thread(self.set_state, "error")
             return
         self.call_from_thread(self.collection_ready, count)
+        with contextlib.suppress(Exception):  # the first question reports what is wrong with the LLM
+            self.services.warm_llm()
 
     def collection_ready(self, count: int) -> None:
         self.article_count = count

@@ -142,3 +142,24 @@ def test_answer_says_which_cited_report_is_newer_and_passes_the_filter():
     assert data["dates_note"] == answer.dates_note
     assert data["sources"][1]["also_reported_by"][0]["outlet"] == "ANTARA News"
     assert data["sources"][1]["also_reported_by"][0]["date"].startswith("2025-05-02")
+
+
+class RecordingModel(GenericFakeChatModel):
+    """Scripted replies; remembers the messages of every call."""
+
+    prompts: list = Field(default_factory=list)
+
+    def _generate(self, messages, *args, **kwargs):
+        self.prompts.append(messages)  # streaming goes through here too
+        return super()._generate(messages, *args, **kwargs)
+
+
+def test_common_prompt_prefix_is_processed_once_before_the_first_question():
+    model = RecordingModel(messages=iter([AIMessage(content=r) for r in ("", "Kim Jong Un [2].", "Kim [2].")]))
+    answerer = Answerer(FixedRetriever(docs=DOCS), model, check=False, prefix_first=True)
+    answerer.ask("Siapa yang memerintahkan pengiriman pasukan?")
+    answerer.ask("Siapa pemimpinnya?")
+    warm, first, second = model.prompts
+    assert warm[0].content == first[0].content == second[0].content  # one system prompt, whatever the language
+    head = warm[1].content[: warm[1].content.index("<passages>") + len("<passages>")]
+    assert first[1].content.startswith(head) and "[1] Pasukan" in first[1].content

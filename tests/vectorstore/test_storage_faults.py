@@ -77,11 +77,12 @@ def _state(store_dir: Path) -> dict:
     db = sqlite3.connect(f"file:{store_dir / 'chroma' / 'chroma.sqlite3'}?mode=ro", uri=True)
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     db.close()
-    store = ChromaStore(store_dir / "chroma", "articles", MODEL, chroma_embedding_function(lambda: None, MODEL))
     keyword = KeywordIndex(store_dir / "keyword" / "articles")
+    store = ChromaStore(store_dir / "chroma", "articles", MODEL, chroma_embedding_function(lambda: None, MODEL),
+                        registry=keyword.registry)  # what readers see
     keyword_ids = {r[0] for r in keyword.db.execute("SELECT passage_id FROM passages")}
-    keyword.close()
     articles = store.articles()
+    keyword.close()
     return {
         "articles": {a.source: (a.passages_found, a.content_hash) for a in articles.values()},
         "whole": all(a.complete for a in articles.values()),
