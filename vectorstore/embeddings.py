@@ -12,12 +12,15 @@ from vectorstore.cpu import free_cores
 from vectorstore.embedding_prompts import PromptFamily, resolve_prompts
 from vectorstore.memory import release_freed_memory
 
+_TOKENS_PER_TEXT = 128  # a batch holds at most batch_size x this many (padded) tokens
+
 
 class PassageEmbedder(Embeddings):
     """Encodes passages and queries with the prompts of the model's family (``passage: `` / ``query: `` for E5).
 
     Texts are encoded in batches sorted by length, so padding stays small (batches of 16 measured
-    faster than 32 or 64 on 2 cores). ``int8`` quantizes the linear layers (dynamic int8).
+    faster than 32 or 64 on 2 cores), and long ones in smaller batches (a token budget per batch).
+    ``int8`` quantizes the linear layers (dynamic int8).
     """
 
     def __init__(
@@ -51,10 +54,8 @@ class PassageEmbedder(Embeddings):
     def _encode(
         self, texts: Sequence[str], prompt: str | None, progress: Callable[[int], None] | None = None
     ) -> list[list[float]]:
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
         out: list[Any] = [None] * len(texts)
-        for at in range(0, len(order), self.batch_size):
-            batch = order[at : at + self.batch_size]
+        for batch in self._batches(texts, prompt):
             vectors = self.model.encode(
                 [texts[i] for i in batch], prompt=prompt, normalize_embeddings=True, batch_size=self.batch_size
             )
@@ -62,9 +63,30 @@ class PassageEmbedder(Embeddings):
                 out[i] = vector.tolist()
             if progress:
                 progress(len(batch))
-        if len(order) > self.batch_size:  # a group of batches (an ingest flush), not one question
+        if len(texts) > self.batch_size:  # a group of batches (an ingest flush), not one question
             release_freed_memory()
         return out
+
+    def _batches(self, texts: Sequence[str], prompt: str | None) -> list[list[int]]:
+        """Indexes of ``texts`` in batches, longest first, each padded to at most ``batch_size`` x 128 tokens:
+        passages of scripts that take many tokens per character (Thai, Hindi) go in smaller batches, so
+        the memory a batch needs does not depend on which languages a corpus holds."""
+        if len(texts) <= 1:
+            return [list(range(len(texts)))]
+        limit = int(getattr(self.model, "max_seq_length", 512) or 512)
+        tokenizer = self.model.tokenizer
+        ids = tokenizer([(prompt or "") + t for t in texts], truncation=False)["input_ids"]
+        lengths = [min(len(i), limit) for i in ids]
+        budget = self.batch_size * _TOKENS_PER_TEXT
+        batches: list[list[int]] = []
+        for i in sorted(range(len(texts)), key=lambda i: lengths[i], reverse=True):
+            batch = batches[-1] if batches else None
+            # sorted longest first: the batch's first text sets its padded length
+            if batch is None or len(batch) >= self.batch_size or (len(batch) + 1) * lengths[batch[0]] > budget:
+                batches.append([i])
+            else:
+                batch.append(i)
+        return batches
 
     def embed_documents(self, texts: list[str], progress: Callable[[int], None] | None = None) -> list[list[float]]:
         """Embed passages (with the passage prompt)."""
