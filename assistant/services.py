@@ -211,7 +211,7 @@ class Services:
         a warm-up call there costs the server's time (or money) for a question that may never come."""
         from assistant.llm.embedded import EmbeddedChatModel
 
-        if self.settings.llm_backend != "embedded" or not isinstance(self.llm, EmbeddedChatModel):
+        if not isinstance(self.llm, EmbeddedChatModel):
             return
         self.llm.load()
         if not self.answerer.warmed:

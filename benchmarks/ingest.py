@@ -139,6 +139,12 @@ def compare(args: argparse.Namespace) -> None:
     common = ["--corpus", args.corpus, "--models-dir", args.models_dir]
     ours = run_child(Path(__file__), ["--child", "ours", *common])
     base = run_child(Path(__file__), ["--child", "baseline", *common])
+
+    def per_second(label: str, ours_count: float, base_count: float, spec: str) -> tuple[str, str, str, str]:
+        """A throughput row: both rates (``spec``-formatted) and their ratio."""
+        ours_rate, base_rate = ours_count / ours["ingest_s"], base_count / base["ingest_s"]
+        return label, format(ours_rate, spec), format(base_rate, spec), ratio(ours_rate, base_rate)
+
     print(
         f"corpus: {len(files)} files, {chars:,} characters; threads ours {ours['threads']}, baseline {base['threads']}"
     )
@@ -150,24 +156,9 @@ def compare(args: argparse.Namespace) -> None:
             f"{base['ingest_s']:.1f} s",
             ratio(base["ingest_s"], ours["ingest_s"]),
         ),
-        (
-            "articles/s",
-            f"{ours['articles'] / ours['ingest_s']:.1f}",
-            f"{base['articles'] / base['ingest_s']:.1f}",
-            ratio(ours["articles"] / ours["ingest_s"], base["articles"] / base["ingest_s"]),
-        ),
-        (
-            "characters/s",
-            f"{chars / ours['ingest_s']:,.0f}",
-            f"{chars / base['ingest_s']:,.0f}",
-            ratio(base["ingest_s"], ours["ingest_s"]),
-        ),
-        (
-            "passages/s",
-            f"{ours['passages'] / ours['ingest_s']:.1f}",
-            f"{base['passages'] / base['ingest_s']:.1f}",
-            ratio(ours["passages"] / ours["ingest_s"], base["passages"] / base["ingest_s"]),
-        ),
+        per_second("articles/s", ours["articles"], base["articles"], ".1f"),
+        per_second("characters/s", chars, chars, ",.0f"),
+        per_second("passages/s", ours["passages"], base["passages"], ".1f"),
         ("model load (not in ingest time)", f"{ours['model_load_s']:.1f} s", f"{base['model_load_s']:.1f} s", ""),
         ("peak RSS", f"{ours['peak_rss_mb']:.0f} MB", f"{base['peak_rss_mb']:.0f} MB", ""),
     ]

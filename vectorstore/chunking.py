@@ -44,12 +44,18 @@ def _split_long(text: str, start: int, end: int, size: int) -> list[tuple[int, i
     return pieces
 
 
+def chunking_label(size: int, overlap: int) -> str:
+    """The passage settings as recorded with each passage and in article versions (``size/overlap``):
+    articles stored with other settings are cut again on the next ingest."""
+    return f"{size}/{overlap}"
+
+
 def chunk_article(article: Article, size: int = 700, overlap: int = 120) -> list[Passage]:
     """Passages of about ``size`` characters made of whole sentences; consecutive passages share
     up to ``overlap`` characters of trailing sentences. ``passage.text == article.text[start:end]``; each
     passage carries the article's version (content hash and these settings), which goes into its id."""
     text = article.text
-    version = article_version(article.content_hash, f"{size}/{overlap}")
+    version = article_version(article.content_hash, chunking_label(size, overlap))
     units: list[tuple[int, int]] = []
     for start, end in sentence_spans(text):
         units.extend(_split_long(text, start, end, size) if end - start > size else [(start, end)])

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from vectorstore.chunking import chunk_article
+from vectorstore.chunking import chunk_article, chunking_label
 from vectorstore.documents import Article, Passage, article_id_for
 from vectorstore.duplicates import DuplicateIndex
 from vectorstore.embeddings import PassageEmbedder
@@ -92,7 +92,7 @@ class Ingester:
     @property
     def chunking(self) -> str:
         """The passage settings; articles cut with other settings are re-cut on the next ingest."""
-        return f"{self.chunk_size}/{self.chunk_overlap}"
+        return chunking_label(self.chunk_size, self.chunk_overlap)
 
     def _items(
         self, paths: Iterable[str | Path], feeds: Iterable[str], stored: dict

@@ -245,7 +245,7 @@ class ChromaStore:
         grouped = self._by_article(where, summary)
         view = self.registry.view(wanted)
         for _ in range(_REREADS):
-            changed = view.changed_since(since) if wanted is None else view.changed_since(since) & wanted
+            changed = view.changed_since(since)  # the view holds rows of the wanted articles only
             if not changed:
                 break
             since = view.generation
@@ -311,7 +311,7 @@ class ChromaStore:
                 docs.append(passage.text)
                 metas.append(passage_metadata(article, passage, len(passages), chunking))
                 vectors.append(vector)
-        max_batch = getattr(self.client, "get_max_batch_size", lambda: 5000)()
+        max_batch = self._max_batch()
         for at in range(0, len(ids), max_batch):
             sl = slice(at, at + max_batch)
             # upsert: rewriting an incomplete article of the same version writes the same ids again
@@ -334,9 +334,13 @@ class ChromaStore:
 
     def delete_passages(self, ids: list[str]) -> None:
         """Delete passages by id."""
-        max_batch = getattr(self.client, "get_max_batch_size", lambda: 5000)()
+        max_batch = self._max_batch()
         for at in range(0, len(ids), max_batch):
             self.collection.delete(ids=ids[at : at + max_batch])
+
+    def _max_batch(self) -> int:
+        """The most records Chroma takes in one call."""
+        return int(getattr(self.client, "get_max_batch_size", lambda: 5000)())
 
     def set_cluster(self, article_id: str, cluster: str) -> None:
         """Record the near-duplicate cluster of a stored article on all its passages (no re-embedding)."""
@@ -356,17 +360,9 @@ class ChromaStore:
             offset += _GET_PAGE
 
     def delete_article(self, article_id: str) -> int:
-        """Delete one article's passages; returns how many there were."""
-        return self._delete_articles([article_id])
-
-    def _delete_articles(self, article_ids: list[str]) -> int:
-        """Delete the passages of several articles with one lookup; returns how many there were."""
-        if not article_ids:
-            return 0
-        where = {"article_id": article_ids[0]} if len(article_ids) == 1 else {"article_id": {"$in": article_ids}}
-        existing = self.collection.get(where=where, include=[])["ids"]
-        if existing:
-            self.collection.delete(ids=existing)
+        """Delete one article's passages (every version); returns how many there were."""
+        existing = self.collection.get(where=self._where([article_id]), include=[])["ids"]
+        self.delete_passages(existing)
         return len(existing)
 
     def article_passages(self, article_id: str) -> list[Hit]:
