@@ -1,96 +1,52 @@
-"""Answering: retrieve passages, number them, prompt the LLM (an LCEL chain), check citations."""
+"""Answering: retrieve passages, score the evidence, prompt the LLM (LCEL chains), check the answer.
+
+Evidence first: the retrieved candidates are reranked by how well their sentences answer the question
+(``assistant.evidence``), the best evidence sentence is shown before anything is generated, and the model
+is asked which passage states the answer (one token, on the cached prompt). The application decides
+refusal (``assistant.refusal``) and checks the generated answer (``assistant.answer_checks``); a failed
+check gets one focused retry on the evidence sentences, then the evidence itself or a refusal.
+"""
 
 from __future__ import annotations
 
-import math
 import re
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
 from typing import Any
 
-from langchain_core.documents import Document
 from langchain_core.language_models import BaseChatModel
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.retrievers import BaseRetriever
 
+from assistant.answer_checks import check_answer, check_type
+from assistant.answer_type import answer_type
 from assistant.chronology import dates_note
 from assistant.citations import StreamingCitationFilter, grounding, repair_citations, unsupported_sentences
-from assistant.refusal import decline_probability
-from assistant.untrusted import defuse, quarantine, strip_links
+from assistant.evidence import PassageEvidence, rerank_order
+from assistant.followup import followup_query
+from assistant.passages import format_evidence, format_passages, to_sources
+from assistant.refusal import DEFAULT_RULE, RefusalRule, refusal_features
+from assistant.types import Answer, Check, Event, EvidenceQuote, Source
+from assistant.untrusted import strip_links
+from assistant.verdicts import no_probability, passage_probabilities
 from prompts import (
     answer_prompt,
     check_prompt,
     closest_articles_label,
+    evidence_label,
+    extract_prompt,
     language_name,
+    locate_prompt,
     refusal_sentence,
     rewrite_prompt,
     verify_prompt,
 )
 from vectorstore.language import detect_language
 
+__all__ = ["Answer", "Answerer", "Event", "Source", "format_passages", "no_probability", "to_sources"]
 
-@dataclass
-class Source:
-    """A passage given to the model, as shown to the user and in ``--json``."""
-
-    n: int
-    article_id: str
-    source: str
-    title: str
-    date: str | None
-    passage: str
-    start: int
-    end: int
-    score: float
-    passage_id: str = ""
-    keyword_score: float = 0.0
-    outlet: str = ""
-    # other articles of the same story (syndicated copies): article_id, outlet, source, title, date
-    also_reported_by: list[dict[str, Any]] = field(default_factory=list)
-
-
-@dataclass
-class Answer:
-    """The final answer with its checked citations."""
-
-    question: str
-    answer: str
-    declined: bool
-    citations: list[int]
-    sources: list[Source]
-    language: str
-    timings: dict[str, float] = field(default_factory=dict)
-    unsupported: list[str] = field(default_factory=list)
-    rewritten: str | None = None
-    no_probability: float | None = None
-    grounding: float | None = None
-    verify_no_probability: float | None = None
-    coverage: float | None = None
-    decline_probability: float | None = None
-    extractive: bool = False  # the LLM failed: the answer quotes the best sentences of the passages
-    llm_error: str | None = None
-    dates_note: str | None = None  # which cited report is newer, when they differ in date
-
-    def to_json(self) -> dict[str, Any]:
-        """The ``--json`` shape: question, answer, declined, citations, sources, plus language and timings."""
-        data = asdict(self)
-        for src in data["sources"]:
-            src.pop("passage_id", None)
-            src.pop("keyword_score", None)
-        return data
-
-
-@dataclass
-class Event:
-    """One step of a streamed answer: ``sources`` (retrieval done), ``token`` (text), ``done``;
-    ``llm_error`` (its text says why) comes before an extractive answer when the LLM failed."""
-
-    kind: str
-    text: str = ""
-    sources: list[Source] = field(default_factory=list)
-    answer: Answer | None = None
+EvidenceFn = Callable[[str, list[str], list[float]], list[PassageEvidence]]
 
 
 @dataclass
@@ -103,6 +59,8 @@ class _Turn:
     timings: dict[str, float]
     t0: float
     rewritten: str | None = None
+    evidence: list[PassageEvidence] = field(default_factory=list)
+    signals: dict[str, float | None] = field(default_factory=dict)
 
     @property
     def query(self) -> str:
@@ -118,74 +76,6 @@ class _Turn:
         self.mark("total_s")
         fields.setdefault("rewritten", self.rewritten)
         return Answer(self.question, text, declined, citations, self.sources, self.lang, self.timings, **fields)
-
-
-def _date_text(meta: dict[str, Any]) -> str | None:
-    if meta.get("date_iso"):
-        return str(meta["date_iso"])
-    if meta.get("date") is not None:
-        return datetime.fromtimestamp(int(meta["date"]), tz=UTC).isoformat()
-    return None
-
-
-def _copy_with_iso_date(copy: dict[str, Any]) -> dict[str, Any]:
-    date = copy.get("date")
-    iso = datetime.fromtimestamp(int(date), tz=UTC).isoformat() if isinstance(date, int) else date
-    return {**copy, "date": iso}
-
-
-def to_sources(docs: list[Document]) -> list[Source]:
-    """Number the retrieved passages 1..n."""
-    return [
-        Source(
-            n=i,
-            article_id=str(d.metadata.get("article_id", "")),
-            source=str(d.metadata.get("source", "")),
-            title=str(d.metadata.get("title", "")),
-            date=_date_text(d.metadata),
-            passage=d.page_content,
-            start=int(d.metadata.get("start", 0)),
-            end=int(d.metadata.get("end", 0)),
-            score=round(float(d.metadata.get("dense_score") or d.metadata.get("score", 0.0)), 4),
-            passage_id=str(d.metadata.get("passage_id", d.id or "")),
-            keyword_score=round(float(d.metadata.get("keyword_score", 0.0)), 3),
-            outlet=str(d.metadata.get("outlet", "")),
-            also_reported_by=[_copy_with_iso_date(c) for c in d.metadata.get("also_reported_by") or []],
-        )
-        for i, d in enumerate(docs, start=1)
-    ]
-
-
-def format_passages(sources: list[Source], texts: list[str] | None = None) -> str:
-    """The numbered passages block of the prompt, delimited as data: between ``<passages>`` tags, each
-    passage's instructions to the model set aside and the rest defused (``assistant.untrusted``).
-    Titles are left out: measured on the sample question, the small model echoed them into answers and
-    cited the wrong passage more often. ``texts``: what the model reads of each passage, when the prompt
-    budget cut them."""
-    texts = texts if texts is not None else [s.passage for s in sources]
-    body = "\n\n".join(f"[{s.n}] {defuse(quarantine(text))}" for s, text in zip(sources, texts, strict=True))
-    return f"<passages>\n{body}\n</passages>"
-
-
-_YES = {"yes", "ya", "y"}
-_NO = {"no", "tidak", "n"}
-
-
-def no_probability(message: Any) -> float | None:
-    """P(no) / (P(yes) + P(no)) from the first token's top logprobs of a yes/no reply."""
-    logprobs = (getattr(message, "response_metadata", {}) or {}).get("logprobs") or {}
-    # OpenAI and llama.cpp: {"content": [token, ...]}; Ollama: [token, ...]
-    content = logprobs if isinstance(logprobs, list) else logprobs.get("content") or []
-    if not content:
-        return None
-    yes = no = 0.0
-    for alt in content[0].get("top_logprobs") or []:
-        token = str(alt.get("token", "")).strip().lower()
-        if token in _YES:
-            yes += math.exp(float(alt["logprob"]))
-        elif token in _NO:
-            no += math.exp(float(alt["logprob"]))
-    return no / (yes + no) if yes + no > 0 else None
 
 
 def _strip_markers(text: str) -> str:
@@ -223,7 +113,7 @@ def describe_llm_error(exc: BaseException) -> str:
 
 
 class Answerer:
-    """Retrieval + prompt + LLM, streaming events; citations are checked before text is shown."""
+    """Retrieval, evidence, prompt and LLM, streaming events; the answer is checked before it is final."""
 
     def __init__(
         self,
@@ -237,11 +127,19 @@ class Answerer:
         check: bool = True,
         trim: Callable[[str, list[str]], list[str]] | None = None,
         prefix_first: bool = False,
+        evidence: EvidenceFn | None = None,
+        candidates: int | None = None,
+        rule: RefusalRule = DEFAULT_RULE,
+        all_signals: bool = False,
+        answer_checks: bool = True,
     ):
-        """``max_decline`` enables the refusal rule (``refusal.decline_probability`` over the model's check,
-        when ``check``, and the question's ``coverage`` by the passages, when given). ``prefix_first``: the
-        LLM caches prompts (the embedded one): process the prompts' common prefix once before the first
-        question (``warm``), so a one-off question is computed the same way as the chat's questions."""
+        """``max_decline`` enables the refusal rule (``rule`` over the model's which-passage check, when
+        ``check``, the evidence scores and, for questions in the passages' language, the question's
+        ``coverage``). ``evidence`` scores the passages and their sentences (reranking ``candidates``
+        retrieved passages down to the retriever's ``k``). ``prefix_first``: the LLM caches prompts (the
+        embedded one): process the prompts' common prefix once before the first question (``warm``), so a
+        one-off question is computed the same way as the chat's. ``all_signals``: compute every signal
+        (both checks) for calibration, whatever the rule needs."""
         self.retriever = retriever
         self.llm = llm
         self.min_relevance = min_relevance
@@ -249,14 +147,22 @@ class Answerer:
         self.max_decline = max_decline
         self.coverage = coverage
         self.check = check
+        self.evidence = evidence
+        self.top_k = int(getattr(retriever, "k", 5) or 5)
+        self.candidates = max(candidates or self.top_k, self.top_k)
+        self.rule = rule
+        self.all_signals = all_signals
+        self.answer_checks = answer_checks
         verdict = llm.bind(max_tokens=1, temperature=0.0, logprobs=True, top_logprobs=10)
         self.check_chain = check_prompt() | verdict
+        self.locate_chain = locate_prompt() | verdict
         self.verify_chain = verify_prompt() | verdict
         self.max_verify_no = max_verify_no
         self.trim = trim  # the prompt budget: (question, passages) -> what the model reads of them
         self.prefix_first = prefix_first
         self.warmed = False
         self.chain = answer_prompt() | llm | StrOutputParser()
+        self.extract_chain = extract_prompt() | llm.bind(max_tokens=80) | StrOutputParser()
         self.rewrite_chain = rewrite_prompt() | llm.bind(max_tokens=80) | StrOutputParser()
 
     def warm(self) -> None:
@@ -264,7 +170,7 @@ class Answerer:
         the first question only pays for its passages: the chat calls this while the user types. The system
         prompt names no language, so the prefix is the same for every question."""
         inputs = {"passages": "<passages>\n", "question": "", "language": "", "refusal": ""}
-        self.check_chain.invoke(inputs)
+        self.locate_chain.invoke(inputs)
         self.warmed = True
 
     def standalone_question(self, question: str, history: list[tuple[str, str]]) -> str:
@@ -284,19 +190,24 @@ class Answerer:
     ) -> Iterator[Event]:
         """Answer ``question`` (a follow-up when ``history`` holds earlier (question, answer) turns), from
         the passages matching ``where`` (a Chroma where clause: date range, outlet, language) if given:
-        yields ``rewritten`` (follow-ups only), ``sources``, then ``token`` events, then ``done``."""
+        yields ``rewritten`` (follow-ups only), ``sources``, ``evidence``, then ``token`` events (and
+        ``retry`` when a check replaced them), then ``done``."""
         t0 = time.perf_counter()
         lang = detect_language(question)
-        query = self.standalone_question(question, history or [])
+        history = history or []
+        query = self.standalone_question(question, history)
+        query = followup_query(question, query, history)
         rewritten = query if query != question else None
         if rewritten:
             yield Event("rewritten", text=rewritten)
-        retriever = self.retriever if where is None else self.retriever.model_copy(update={"where": where})
-        docs = retriever.invoke(query)
-        turn = _Turn(question, lang, to_sources(docs), {}, t0, rewritten)
+        turn = _Turn(question, lang, [], {}, t0, rewritten)
+        turn.sources = self._retrieve(turn, where)
         turn.mark("retrieval_s")
         yield Event("sources", sources=turn.sources)
-        best = max((float(d.metadata.get("dense_score", d.metadata.get("score", 0.0))) for d in docs), default=0.0)
+        quote = _best_quote(turn)
+        if quote is not None:
+            yield Event("evidence", evidence=quote)
+        best = max((s.score for s in turn.sources), default=0.0)
         if not turn.sources or best < self.min_relevance:
             yield from self._decline(turn)
             return
@@ -308,6 +219,42 @@ class Answerer:
         except Exception as exc:  # noqa: BLE001 - any LLM failure: quote the passages instead
             yield from self._extractive(turn, exc, any(shown))
 
+    def passages(self, question: str, where: dict[str, Any] | None = None) -> list[Source]:
+        """The passages the model would read for ``question``, best evidence first (retrieval only)."""
+        return self._retrieve(_Turn(question, detect_language(question), [], {}, time.perf_counter()), where)
+
+    def _retrieve(self, turn: _Turn, where: dict[str, Any] | None) -> list[Source]:
+        """Retrieve ``candidates`` passages (matching ``where``) and keep the ``top_k`` best evidence."""
+        update: dict[str, Any] = {"k": self.candidates}
+        if where is not None:
+            update["where"] = where
+        retriever = self.retriever
+        if hasattr(retriever, "model_copy"):  # a pydantic retriever (all of LangChain's): k and filter set per call
+            retriever = retriever.model_copy(update=update)
+        docs = retriever.invoke(turn.query)
+        return self._rank(turn, docs)
+
+    def _rank(self, turn: _Turn, docs: list[Any]) -> list[Source]:
+        """The passages the model reads, best evidence first (the first ``top_k`` after reranking)."""
+        if self.evidence is None or not docs:
+            return to_sources(docs[: self.top_k])
+        keyword = [float(d.metadata.get("keyword_score", 0.0)) for d in docs]
+        evidence = self.evidence(turn.query, [d.page_content for d in docs], keyword)
+        order = rerank_order(evidence)[: self.top_k]
+        docs = [docs[i] for i in order]
+        turn.evidence = [evidence[i] for i in order]
+        sources = to_sources(docs)
+        for source, ev in zip(sources, turn.evidence, strict=True):
+            source.evidence_score = round(ev.score, 4)
+        floor = min((float(d.metadata.get("dense_floor", 0.0)) for d in docs), default=0.0)
+        best = max(turn.evidence, key=lambda e: e.best.score if e.best else 0.0)
+        turn.signals.update(
+            sentence_best=best.best.score if best.best else 0.0,
+            passage_best=max(e.passage_score for e in turn.evidence),
+            dense_floor=floor or None,
+        )
+        return sources
+
     def _extractive(self, turn: _Turn, exc: Exception, after_tokens: bool) -> Iterator[Event]:
         """The best sentences of the passages, cited and labelled, because the LLM failed with ``exc``."""
         from assistant.extractive import extractive_answer
@@ -318,8 +265,30 @@ class Answerer:
         yield Event("token", text=("\n\n" if after_tokens else "") + text)
         yield Event("done", answer=turn.answer(text, False, cited, extractive=True, llm_error=reason))
 
+    def _signals(self, turn: _Turn, inputs: dict[str, str]) -> None:
+        """The refusal rule's signals: the model's which-passage check (and its yes/no check when asked
+        for), and the question's lexical coverage where question and passages share a language."""
+        signals = turn.signals
+        texts = [s.passage for s in turn.sources]
+        top_lang = turn.sources[0].lang if turn.sources else ""
+        signals["same_language"] = 1.0 if not top_lang or top_lang == turn.lang else 0.0
+        signals["coverage"] = self.coverage(turn.query, texts) if self.coverage else None
+        if not self.check:
+            return
+        needs = self.rule.needs | ({"locate_none", "no_probability"} if self.all_signals else set())
+        if "locate_none" in needs or "locate_top" in needs:
+            probs = passage_probabilities(self.locate_chain.invoke(inputs), len(turn.sources))
+            if probs is not None:
+                signals["locate_none"] = probs[0]
+                signals["locate_top"] = max((p for n, p in probs.items() if n), default=0.0)
+                signals["locate_first"] = probs.get(1, 0.0)
+            turn.mark("check_s")
+        if "no_probability" in needs:
+            signals["no_probability"] = no_probability(self.check_chain.invoke(inputs))
+            turn.mark("check_s")
+
     def _generate(self, turn: _Turn) -> Iterator[Event]:
-        """Check, generate, repair citations and (optionally) verify; raises when the LLM fails."""
+        """Check, generate, check the answer (one focused retry), decline or answer; raises when the LLM fails."""
         sources, lang = turn.sources, turn.lang
         texts = [s.passage for s in sources]
         if self.trim is not None:
@@ -333,22 +302,52 @@ class Answerer:
         }
         if self.prefix_first and not self.warmed:
             self.warm()
-        signals: dict[str, float | None] = {"no_probability": None, "decline_probability": None}
-        signals["coverage"] = self.coverage(turn.query, [s.passage for s in sources]) if self.coverage else None
         if self.max_decline is not None:
-            if self.check:
-                signals["no_probability"] = no_probability(self.check_chain.invoke(inputs))
-                turn.mark("check_s")
-            p_decline = decline_probability(signals["coverage"], signals["no_probability"])
-            signals["decline_probability"] = p_decline
+            self._signals(turn, inputs)
+            p_decline = self.rule.probability(refusal_features(turn.signals))
+            turn.signals["decline_probability"] = p_decline
             if p_decline is not None and p_decline > self.max_decline:
-                yield from self._decline(turn, signals)
+                yield from self._decline(turn)
                 return
-        citations = StreamingCitationFilter(len(sources))
+        text = yield from self._stream_answer(turn, self.chain.stream(inputs), "first_token_s")
+        declined = looks_declined(text, lang) or not text
+        if declined:
+            extra = refusal_text(lang, sources)[len(refusal_sentence(lang)) :]
+            if extra:
+                yield Event("token", text=extra)
+            yield from self._finish(turn, refusal_text(lang, sources), True, [])
+            return
+        kind = answer_type(turn.query)
+        text, checks, attempts = yield from self._checked(turn, text, kind)
+        if checks and not all(c.ok for c in checks):
+            # Quote the evidence instead only when it holds an answer of the kind asked for and the rule
+            # is not already doubtful; otherwise the passages most likely do not say it.
+            quote = _best_quote(turn)
+            p_decline = turn.signals.get("decline_probability")
+            if (
+                quote is None
+                or not check_type(quote.sentence, turn.query, kind).ok  # type: ignore[arg-type]
+                or (p_decline is not None and p_decline > self.rule.after_failed_checks)
+            ):
+                yield Event("retry", text="; ".join(c.detail for c in checks if not c.ok))
+                text = refusal_text(lang, sources)
+                yield Event("token", text=text)
+                yield from self._finish(turn, text, True, [], checks=checks, attempts=attempts, kind=kind)
+                return
+            yield Event("retry", text="; ".join(c.detail for c in checks if not c.ok))
+            attempts.append(text)
+            text = f"{evidence_label(lang)} {quote.sentence} [{quote.n}]"
+            yield Event("token", text=text)
+        yield from self._finish(turn, text, False, checks=checks, attempts=attempts, kind=kind)
+
+    def _stream_answer(self, turn: _Turn, chunks: Iterator[str], first_mark: str) -> Iterator[Event]:
+        """Stream ``chunks`` through the citation filter as ``token`` events; returns the whole text, its
+        links removed and its citations pointed at the passages that support each sentence best."""
+        citations = StreamingCitationFilter(len(turn.sources))
         parts: list[str] = []
-        for chunk in self.chain.stream(inputs):
-            if "first_token_s" not in turn.timings:
-                turn.mark("first_token_s")
+        for chunk in chunks:
+            if first_mark not in turn.timings:
+                turn.mark(first_mark)
             shown = citations.feed(chunk)
             if shown:
                 parts.append(shown)
@@ -358,37 +357,90 @@ class Answerer:
             parts.append(rest)
             yield Event("token", text=rest)
         text = "".join(parts).strip()
-        declined = looks_declined(text, lang) or not text
-        if declined:
-            extra = refusal_text(lang, sources)[len(refusal_sentence(lang)) :]
-            if extra:
-                yield Event("token", text=extra)
-            text = refusal_text(lang, sources)
-        # words of the question and of the titles say nothing about which passage supports a claim
-        known = " ".join([turn.query, *{s.title for s in sources}])
+        if not text or looks_declined(text, turn.lang):
+            return text
+        known = " ".join([turn.query, *{s.title for s in turn.sources}])
+        return repair_citations(strip_links(text), {s.n: s.passage for s in turn.sources}, known)
+
+    def _checked(self, turn: _Turn, text: str, kind: str) -> Iterator[Event]:
+        """Check the answer; when a check fails, ask once more on the evidence sentences alone and keep
+        that answer if it passes. Returns (text, checks, earlier attempts)."""
+        if not self.answer_checks:
+            return text, [], []
+        checks = self._checks(turn, text, kind)
+        turn.signals["checks_ok"] = float(all(c.ok for c in checks))
+        if all(c.ok for c in checks):
+            return text, checks, []
+        quotes = _retry_quotes(turn)
+        if not quotes:
+            return text, checks, []
+        yield Event("retry", text="; ".join(c.detail for c in checks if not c.ok))
+        inputs = {"evidence": format_evidence(quotes), "question": turn.query, "language": language_name(turn.lang)}
+        retry = yield from self._stream_answer(turn, self.extract_chain.stream(inputs), "retry_first_token_s")
+        retry_checks = self._checks(turn, retry, kind) if retry else checks
+        turn.signals["retry_ok"] = float(bool(retry) and all(c.ok for c in retry_checks))
+        if retry and all(c.ok for c in retry_checks):
+            return retry, retry_checks, [text]
+        return retry or text, retry_checks, [text]
+
+    def _checks(self, turn: _Turn, text: str, kind: str) -> list[Check]:
+        """The answer checks against the passages the answer cites."""
+        cited = [int(n) for n in dict.fromkeys(re.findall(r"\[(\d+)\]", text))]
+        passages = [s.passage for s in turn.sources if s.n in cited]
+        same = bool(turn.signals.get("same_language", 1.0))
+        return check_answer(text, turn.query, kind, passages, same)  # type: ignore[arg-type]
+
+    def _finish(
+        self,
+        turn: _Turn,
+        text: str,
+        declined: bool,
+        cited: list[int] | None = None,
+        checks: list[Check] | None = None,
+        attempts: list[str] | None = None,
+        kind: str = "other",
+    ) -> Iterator[Event]:
+        """The ``done`` event: citations, the support flags, the optional verification, the dates note."""
+        sources = turn.sources
         passages = {s.n: s.passage for s in sources}
-        if not declined:
-            text = repair_citations(strip_links(text), passages, known)
-        cited = [] if declined else [int(n) for n in dict.fromkeys(re.findall(r"\[(\d+)\]", text))]
+        known = " ".join([turn.query, *{s.title for s in sources}])
+        if cited is None:
+            cited = [int(n) for n in dict.fromkeys(re.findall(r"\[(\d+)\]", text))]
         unsupported = [] if declined else unsupported_sentences(text, passages, self.similarity)
         ground = None if declined else grounding(text, list(passages.values()), known)
         p_verify = None
         if not declined and self.max_verify_no is not None:
-            p_verify = no_probability(self.verify_chain.invoke({**inputs, "answer": _strip_markers(text)}))
+            inputs = {"passages": format_passages(sources), "question": turn.query, "answer": _strip_markers(text)}
+            p_verify = no_probability(self.verify_chain.invoke(inputs))
             turn.mark("verify_s")
             if p_verify is not None and p_verify > self.max_verify_no:
-                declined, text, cited, unsupported = True, refusal_text(lang, sources), [], []
+                declined, text, cited, unsupported = True, refusal_text(turn.lang, sources), [], []
+        signals = turn.signals
         answer = turn.answer(
-            text, declined, cited, unsupported=unsupported, grounding=ground, verify_no_probability=p_verify, **signals
+            text,
+            declined,
+            cited,
+            unsupported=unsupported,
+            grounding=ground,
+            verify_no_probability=p_verify,
+            no_probability=signals.get("no_probability"),
+            coverage=signals.get("coverage"),
+            decline_probability=signals.get("decline_probability"),
+            evidence=_best_quote(turn),
+            answer_type=kind,
+            checks=checks or [],
+            retried=bool(attempts),
+            attempts=attempts or [],
+            signals=dict(signals),
         )
-        answer.dates_note = None if declined else dates_note(sources, cited, lang)
+        answer.dates_note = None if declined else dates_note(sources, cited, turn.lang)
         yield Event("done", answer=answer)
 
-    def _decline(self, turn: _Turn, signals: dict[str, float | None] | None = None) -> Iterator[Event]:
+    def _decline(self, turn: _Turn) -> Iterator[Event]:
         """Refuse in the question's language, naming the closest articles, without generating."""
         text = refusal_text(turn.lang, turn.sources)
         yield Event("token", text=text)
-        yield Event("done", answer=turn.answer(text, True, [], **(signals or {})))
+        yield from self._finish(turn, text, True, [])
 
     def ask(
         self, question: str, history: list[tuple[str, str]] | None = None, where: dict[str, Any] | None = None
@@ -400,3 +452,28 @@ class Answerer:
                 answer = event.answer
         assert answer is not None
         return answer
+
+
+def _best_quote(turn: _Turn) -> EvidenceQuote | None:
+    """The best evidence sentence of the turn's passages, with its article offsets."""
+    best: tuple[float, int] | None = None
+    for i, ev in enumerate(turn.evidence):
+        if ev.best is not None and (best is None or ev.best.score > best[0]):
+            best = (ev.best.score, i)
+    if best is None:
+        return None
+    source, sentence = turn.sources[best[1]], turn.evidence[best[1]].best
+    assert sentence is not None
+    return EvidenceQuote(
+        source.n, sentence.text, source.start + sentence.start, source.start + sentence.end, sentence.score
+    )
+
+
+def _retry_quotes(turn: _Turn, count: int = 2) -> list[tuple[int, str]]:
+    """The ``count`` best evidence sentences over all passages, each with its passage number."""
+    scored = [
+        (sentence.score, source.n, sentence.text)
+        for source, ev in zip(turn.sources, turn.evidence, strict=True)
+        for sentence in ev.sentences
+    ]
+    return [(n, text) for _, n, text in sorted(scored, reverse=True)[:count]]

@@ -74,7 +74,9 @@ class StreamingCitationFilter:
         return self._emit(ready) if ready else ""
 
 
-_SENTENCE = re.compile(r"[^.!?。！？\n]+(?:[.!?。！？]+|$)(?:\s*\[\d+\])*", re.UNICODE)
+# A period, ! or ? followed by anything but a space, a bracket or another ender stays inside the sentence
+# ("10.000", "U.S."); the citation markers after a sentence's end belong to it.
+_SENTENCE = re.compile(r"(?:[^.!?。！？\n]|[.!?](?=[^\s\[.!?]))+(?:[.!?。！？]+|$)(?:\s*\[\d+\])*", re.UNICODE)
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 _NO_SPACE_SCRIPT = re.compile(r"^[\u0e00-\u0eff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+$")
 

@@ -27,7 +27,7 @@ from assistant.settings import Settings
 from assistant.terminal import safe
 
 if TYPE_CHECKING:
-    from assistant.chain import Answer, Source
+    from assistant.types import Answer, Source
     from vectorstore.filters import ArticleFilter
 
 out = Console(highlight=False, soft_wrap=True)
@@ -146,8 +146,15 @@ def run_ask(settings: Settings, question: str, as_json: bool, article_filter: Ar
     for event in answerer.stream(question, where=where):
         if event.kind == "rewritten":
             err.print(Text(f"(searching for: {safe(event.text)})", style="dim"))
+        elif event.kind == "evidence" and event.evidence is not None:
+            out.print(Text(f"Evidence [{event.evidence.n}]: ", style="bold dim") + Text(safe(event.evidence.sentence)))
         elif event.kind == "llm_error":
             _warn_extractive(event.text)
+        elif event.kind == "retry":
+            if streamed:
+                out.file.write("\n")
+            err.print(Text(f"(check failed: {safe(event.text)}; answering again from the evidence)", style="dim"))
+            streamed = []
         elif event.kind == "token":
             streamed.append(event.text)
             out.file.write(safe(event.text))
@@ -158,6 +165,9 @@ def run_ask(settings: Settings, question: str, as_json: bool, article_filter: Ar
     assert answer is not None
     if not answer.declined and not answer.extractive and "".join(streamed).strip() != answer.answer:
         out.print(Text("Citations checked: ", style="bold yellow") + Text(safe(answer.answer)))
+    for check in answer.checks:
+        if not check.ok:
+            out.print(Text(f"check {check.name} failed: ", style="yellow") + Text(safe(check.detail)))
     for sentence in answer.unsupported:
         out.print(Text("not supported by its cited passage: ", style="yellow") + Text(safe(sentence)))
     if answer.dates_note:
@@ -326,9 +336,9 @@ def run_eval(settings: Settings, args: Any) -> int:
     """``assistant eval``: ingest the corpus into its own collection, answer, write predictions, score."""
     from pathlib import Path
 
-    from assistant.chain import Answer
     from assistant.cli import CliError
     from assistant.evaluation import read_questions, run_questions, score
+    from assistant.types import Answer
     from vectorstore.language import detect_language
 
     gold = Path(args.questions)
@@ -352,12 +362,11 @@ def run_eval(settings: Settings, args: Any) -> int:
         report = services.ingester.ingest([corpus], bar)
     err.print(f"corpus: {len(report.unchanged)} unchanged, {report.articles_written} ingested")
     if args.retrieval_only:
-        retriever = services.retriever(args.retriever)
+        answerer = services.answerer
+        answerer.retriever = services.retriever(args.retriever)
 
         def answer_fn(question: str) -> Answer:
-            from assistant.chain import to_sources
-
-            sources = to_sources(retriever.invoke(question))
+            sources = answerer.passages(question)
             return Answer(question, "", False, [], sources, detect_language(question))
     else:
         answer_fn = services.answerer.ask

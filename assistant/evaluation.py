@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from assistant.chain import Answer
+from assistant.types import Answer
 
 
 def read_questions(path: Path) -> list[dict[str, Any]]:
@@ -83,6 +83,13 @@ def prediction(qid: str, answer: Answer, seconds: float) -> dict[str, Any]:
         "best_score": max((s.score for s in answer.sources), default=0.0),
         "unsupported": len(answer.unsupported),
         "seconds": round(seconds, 2),
+        "signals": answer.signals,
+        "answer_type": answer.answer_type,
+        "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in answer.checks],
+        "attempts": answer.attempts,
+        "evidence": answer.evidence.sentence if answer.evidence else None,
+        "evidence_n": answer.evidence.n if answer.evidence else None,
+        "timings": answer.timings,
     }
 
 

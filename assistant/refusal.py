@@ -1,26 +1,22 @@
-"""When to decline: the model's own doubt combined with how much of the question the passages cover.
+"""When to decline: a logistic rule over signals that mean the same in every language.
 
-Calibrated on ``../shared/eval-dev`` with ``benchmarks/refusal_calibration.py`` (see the README): with the
-1.5B model neither signal alone separates answerable from unanswerable questions well (cross-validated
-AUC about 0.77 and 0.78); a logistic rule over both does better (0.85). Fitted on two recordings of the
-same 110 questions (220 rows); at the default threshold (``max_decline_probability`` 0.58) it declined
-0.51 of the unanswerable questions with 0.08 false declines.
+Signals (``refusal_features``): the model's answer to "which passage states the answer, 0 for none" (its
+P(0), one token on the cached prompt), how far the best evidence sentence stands above the question's own
+baseline (the dense leg's 30th candidate: an absolute cosine means different things across languages),
+and, only when question and passages share a language, the share of the question's rare terms the best
+passage holds. Fitted on ``../shared/eval-train`` with cross-validation (``benchmarks/refusal_calibration.py``);
+eval-dev is only reported.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 from vectorstore.keyword import tokenize
 
 DocumentFrequencies = Callable[[list[str]], tuple[int, dict[str, int]]]
-
-# Logistic fit on eval-dev: P(decline) = sigmoid(b0 + b1*p_no + b2*coverage).
-_WITH_CHECK = (0.38, 3.103, -3.229)
-# Without the model's check (refusal_check off): coverage only. At the same threshold: 0.07 false
-# declines, 0.28 declined.
-_COVERAGE_ONLY = (1.467, -3.695)
 
 
 def question_coverage(question: str, passages: list[str], frequencies: DocumentFrequencies) -> float:
@@ -44,15 +40,46 @@ def question_coverage(question: str, passages: list[str], frequencies: DocumentF
     return best
 
 
-def decline_probability(coverage: float | None, no_probability: float | None) -> float | None:
-    """The calibrated probability that the passages do not answer the question, from what is known:
-    both signals, coverage alone, the check's P(no) alone, or nothing (``None``)."""
-    if coverage is None:
-        return no_probability
-    if no_probability is None:
-        b0, b2 = _COVERAGE_ONLY
-        z = b0 + b2 * coverage
-    else:
-        b0, b1, b2 = _WITH_CHECK
-        z = b0 + b1 * no_probability + b2 * coverage
-    return 1.0 / (1.0 + math.exp(-z))
+def refusal_features(signals: Mapping[str, float | None]) -> dict[str, float | None]:
+    """The rule's features from a turn's raw signals (the same function serves the calibration script).
+
+    ``coverage_same``: lexical coverage where the question and the passages share a language; across
+    languages it says nothing, so it takes the neutral value 0.5 there."""
+    sentence = signals.get("sentence_best")
+    floor = signals.get("dense_floor")
+    coverage = signals.get("coverage")
+    same = signals.get("same_language", 1.0)
+    return {
+        "locate_none": signals.get("locate_none"),
+        "no_probability": signals.get("no_probability"),
+        "sentence_gap": sentence - floor if sentence is not None and floor else None,
+        "coverage_same": (coverage if same else 0.5) if coverage is not None else None,
+    }
+
+
+@dataclass(frozen=True)
+class RefusalRule:
+    """P(decline) = sigmoid(intercept + sum(weight * feature)); a feature that is missing (a backend
+    without log-probabilities, no coverage) makes the rule fall back to ``fallback``, fitted without it."""
+
+    intercept: float
+    weights: dict[str, float]
+    fallback: RefusalRule | None = None
+    # after the answer failed its checks twice: decline above this instead of quoting the evidence
+    after_failed_checks: float = 0.5
+    needs: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "needs", frozenset(self.weights) | (self.fallback.needs if self.fallback else set()))
+
+    def probability(self, features: Mapping[str, float | None]) -> float | None:
+        """The probability that the passages do not answer, or None when nothing is known."""
+        if any(features.get(name) is None for name in self.weights):
+            return self.fallback.probability(features) if self.fallback else None
+        z = self.intercept + sum(w * float(features[name] or 0.0) for name, w in self.weights.items())
+        return 1.0 / (1.0 + math.exp(-z))
+
+
+# Placeholders until fitted on eval-train (benchmarks/refusal_calibration.py).
+_EVIDENCE_ONLY = RefusalRule(0.0, {"sentence_gap": -10.0, "coverage_same": -2.0})
+DEFAULT_RULE = RefusalRule(0.0, {"locate_none": 3.0, "sentence_gap": -10.0, "coverage_same": -2.0}, _EVIDENCE_ONLY)

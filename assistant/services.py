@@ -203,6 +203,10 @@ class Services:
             check=s.refusal_check,
             trim=trim,
             prefix_first=isinstance(llm, EmbeddedChatModel),
+            evidence=self.score_evidence if s.rerank_candidates else None,
+            candidates=s.rerank_candidates or None,
+            all_signals=s.record_all_signals,
+            answer_checks=s.answer_checks,
         )
 
     def warm_llm(self) -> None:
@@ -216,6 +220,18 @@ class Services:
         self.llm.load()
         if not self.answerer.warmed:
             self.answerer.warm()
+
+    def score_evidence(self, question: str, passages: list[str], keyword_scores: list[float]) -> list[Any]:
+        """Evidence scores of each passage and its sentences for the question (``assistant.evidence``)."""
+        from assistant.evidence import score_passages
+
+        embedder = self.embedder
+        vector = embedder.embed_query(question)
+        passage_vectors = embedder.embed_documents(passages) if passages else []
+        scores = [float(sum(a * b for a, b in zip(vector, v, strict=True))) for v in passage_vectors]
+        return score_passages(
+            question, passages, scores, embedder.embed_query, embedder.embed_documents, vector, keyword_scores
+        )
 
     def sentence_scores(self, question: str, sentences: list[str]) -> list[float]:
         """Cosine similarity of the question to each sentence (for the prompt budget)."""

@@ -100,7 +100,11 @@ class Settings(BaseSettings):
         description="Seconds to wait for the LLM: a remote server's reply, or the embedded model's next output.",
     )
     threads: int | None = Field(
-        default=None, ge=1, le=256, description="CPU threads for the LLM and embeddings (default: free cores)."
+        default=None,
+        ge=1,
+        le=256,
+        description="CPU threads for the LLM and embeddings (default: the usable cores, a fixed count so "
+        "that answers do not depend on the machine's load).",
     )
     context_size: int = Field(default=4096, ge=512, le=131072, description="LLM context window in tokens.")
     llm_repack_weights: bool = Field(
@@ -109,8 +113,25 @@ class Settings(BaseSettings):
         "88 vs 110 tokens/s and 0.6 GB more memory, measured here).",
     )
     max_tokens: int = Field(default=400, ge=16, le=8192, description="Longest answer, in tokens.")
-    temperature: float = Field(default=0.1, ge=0.0, le=2.0, description="LLM sampling temperature.")
+    temperature: float = Field(
+        default=0.0, ge=0.0, le=2.0, description="LLM sampling temperature (0: greedy, the same answer every time)."
+    )
     top_k: int = Field(default=5, ge=1, le=50, description="Passages given to the model.")
+    rerank_candidates: int = Field(
+        default=10,
+        ge=0,
+        le=100,
+        description="Passages retrieved and reranked by their evidence sentences before the best top_k go to "
+        "the model (0: no reranking).",
+    )
+    answer_checks: bool = Field(
+        default=True,
+        description="Check that the answer holds what the question asks for and that its names and numbers "
+        "occur in the passages it cites; one focused retry when not.",
+    )
+    record_all_signals: bool = Field(
+        default=False, description="Compute every refusal signal (both model checks), for calibration runs."
+    )
     prompt_chars: int = Field(
         default=0,
         ge=0,
@@ -121,10 +142,11 @@ class Settings(BaseSettings):
     chunk_size: int = Field(default=400, ge=100, le=8000, description="Target passage length in characters.")
     chunk_overlap: int = Field(default=80, ge=0, le=2000, description="Characters repeated between passages.")
     min_relevance: float = Field(
-        default=0.79,
+        default=0.0,
         ge=0.0,
         le=1.0,
-        description="Best dense cosine below which the question is declined without calling the LLM.",
+        description="Best dense cosine below which the question is declined without calling the LLM (0: off; "
+        "a cosine means different things across languages, so the refusal rule decides by default).",
     )
     refusal_check: bool = Field(
         default=True, description="Ask the model whether the passages answer the question before answering."

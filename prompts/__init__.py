@@ -42,6 +42,13 @@ def extractive_label(code: str) -> str:
     entry = _languages().get(code) or _languages()["en"]
     return str(entry.get("extractive") or _languages()["en"]["extractive"])
 
+def evidence_label(code: str) -> str:
+    """The words that introduce a sentence quoted from the passages as the answer (the generated answer
+    failed its checks)."""
+    entry = _languages().get(code) or _languages()["en"]
+    return str(entry.get("evidence") or _languages()["en"]["evidence"])
+
+
 def dates_note_template(code: str) -> str:
     """The note (a ``str.format`` template with newest/oldest and their dates) that says which of the
     cited reports is newer, in the question's language when it has one, else in English."""
@@ -71,6 +78,24 @@ def check_prompt() -> Any:
 
     return ChatPromptTemplate.from_messages(
         [("system", read_prompt("system.txt")), ("human", read_prompt("check.txt"))]
+    )
+
+
+def locate_prompt() -> Any:
+    """Which passage states the answer (0: none): same prefix as the answer prompt, so it is cached."""
+    from langchain_core.prompts import ChatPromptTemplate
+
+    return ChatPromptTemplate.from_messages(
+        [("system", read_prompt("system.txt")), ("human", read_prompt("locate.txt"))]
+    )
+
+
+def extract_prompt() -> Any:
+    """The focused retry: the best evidence sentences alone, asking for the span that answers."""
+    from langchain_core.prompts import ChatPromptTemplate
+
+    return ChatPromptTemplate.from_messages(
+        [("system", read_prompt("system.txt")), ("human", read_prompt("extract.txt"))]
     )
 
 

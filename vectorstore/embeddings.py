@@ -8,7 +8,7 @@ from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
-from vectorstore.cpu import free_cores
+from vectorstore.cpu import usable_cores
 from vectorstore.embedding_prompts import PromptFamily, resolve_prompts
 from vectorstore.memory import release_freed_memory
 
@@ -38,7 +38,8 @@ class PassageEmbedder(Embeddings):
 
         hf_logging.disable_progress_bar()
 
-        torch.set_num_threads(threads or free_cores())
+        # a fixed count (not the momentarily free cores): the same question must embed the same way
+        torch.set_num_threads(threads or usable_cores())
         self.name = name
         self.batch_size = batch_size
         self.model = SentenceTransformer(str(model_path), device="cpu", local_files_only=True)

@@ -175,7 +175,10 @@ class HybridRetriever(BaseRetriever):
         leaders = [hits[0] for hits in ([h.passage_id for h in dense], [pid for pid, _ in keyword]) if hits]
         ranked = keep_leaders(ranked, leaders, self.k)
         chosen = merge_adjacent(diversify(ranked, self.k, self.per_article))
+        # the dense leg's last candidate: a per-question baseline for how close unrelated passages come
+        floor = dense[-1].score if dense else 0.0
         for hit in chosen:
+            hit.metadata["dense_floor"] = floor
             copies = self._other_copies(hit, dropped)
             if copies:
                 hit.metadata["also_reported_by"] = copies

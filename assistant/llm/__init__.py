@@ -27,12 +27,14 @@ def make_chat_model(settings: Settings, gguf_path: Callable[[], Path]) -> BaseCh
 
         return ollama_chat_model(settings)
     from assistant.llm.embedded import EmbeddedChatModel
-    from vectorstore.cpu import free_cores
+    from vectorstore.cpu import usable_cores
 
     return EmbeddedChatModel(
         model_path=str(gguf_path()),
-        # threads beyond the free cores oversubscribe: decoding was seen to fall below 0.5 tokens/s
-        n_threads=settings.threads or free_cores(),
+        # A fixed count, not the momentarily free cores: the answer must not depend on how busy the machine
+        # is. The threads sleep instead of spinning when idle (embedded.THREAD_POLL), so sharing the cores
+        # with another process slows them without the collapse spinning threads showed.
+        n_threads=settings.threads or usable_cores(),
         n_ctx=settings.context_size,
         temperature=settings.temperature,
         max_tokens=settings.max_tokens,

@@ -7,6 +7,8 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import Field
 
 from assistant.chain import Answerer
+from assistant.evidence import EvidenceSentence, PassageEvidence
+from assistant.refusal import RefusalRule
 
 
 class FixedRetriever(BaseRetriever):
@@ -87,27 +89,74 @@ def test_first_turn_is_not_rewritten():
     assert retriever.queries == ["Siapa yang memerintahkan pengiriman pasukan?"]
 
 
-def _verdict(p_yes):
+def _locate(p_none, n=2):
+    """A which-passage verdict: P(0) = p_none, the rest on passage ``n``."""
     import math
 
-    top = [{"token": "yes", "logprob": math.log(p_yes)}, {"token": "no", "logprob": math.log(1 - p_yes)}]
+    top = [{"token": "0", "logprob": math.log(p_none)}, {"token": str(n), "logprob": math.log(1 - p_none)}]
     return AIMessage(
-        content="yes" if p_yes > 0.5 else "no",
+        content="0" if p_none > 0.5 else str(n),
         response_metadata={"logprobs": {"content": [{"token": "x", "logprob": 0.0, "top_logprobs": top}]}},
     )
 
 
-def test_answerability_check_declines_when_no_is_likely():
-    model = GenericFakeChatModel(messages=iter([_verdict(0.2)]))
-    answer = Answerer(FixedRetriever(docs=DOCS), model, max_decline=0.5).ask("Berapa harga cabai?")
-    assert answer.declined and answer.no_probability == 0.8
+RULE = RefusalRule(-2.0, {"locate_none": 4.0})
 
 
-def test_answerability_check_lets_answer_through():
-    model = GenericFakeChatModel(messages=iter([_verdict(0.9), AIMessage(content="Kim Jong Un [2].")]))
-    answer = Answerer(FixedRetriever(docs=DOCS), model, max_decline=0.5).ask("Siapa yang memerintahkan?")
+def test_which_passage_check_declines_when_none_is_likely():
+    model = GenericFakeChatModel(messages=iter([_locate(0.9)]))
+    answer = Answerer(FixedRetriever(docs=DOCS), model, max_decline=0.5, rule=RULE).ask("Berapa harga cabai?")
+    assert answer.declined
+    assert abs(answer.signals["locate_none"] - 0.9) < 1e-9
+    assert answer.decline_probability > 0.5
+
+
+def test_which_passage_check_lets_answer_through():
+    model = GenericFakeChatModel(messages=iter([_locate(0.1), AIMessage(content="Kim Jong Un [2].")]))
+    answer = Answerer(FixedRetriever(docs=DOCS), model, max_decline=0.5, rule=RULE).ask("Siapa yang memerintahkan?")
     assert not answer.declined and answer.citations == [2]
-    assert abs(answer.no_probability - 0.1) < 1e-9
+    assert answer.decline_probability < 0.5
+
+
+def _evidence(question, passages, keyword):
+    """Scores each passage by the share of the question's words it holds (a stand-in for e5)."""
+    words = set(question.lower().rstrip("?").split())
+    out = []
+    for rank, passage in enumerate(passages, start=1):
+        sentences = [EvidenceSentence(passage, 0, len(passage), len(words & set(passage.lower().split())) / 10)]
+        out.append(PassageEvidence(rank, 0.8, sentences, sentences[0].score))
+    return out
+
+
+def test_passages_are_reranked_best_evidence_first_and_the_evidence_is_shown_before_the_answer():
+    answerer = Answerer(FixedRetriever(docs=DOCS), _model("Kim Jong Un [1]."), evidence=_evidence)
+    events = list(answerer.stream("Siapa perintah langsung pengiriman pasukan?"))
+    kinds = [e.kind for e in events]
+    assert kinds.index("evidence") < kinds.index("token")
+    sources = events[0].sources
+    assert sources[0].passage.startswith("Pengiriman") and sources[0].n == 1  # renumbered
+    answer = events[-1].answer
+    assert answer.evidence.n == 1 and answer.evidence.sentence.startswith("Pengiriman")
+    assert answer.checks and all(c.ok for c in answer.checks)
+
+
+def test_a_failed_check_gets_one_focused_retry_on_the_evidence():
+    model = _model("Pengiriman dilakukan [1].", "Kim Jong Un memerintahkannya [1].")
+    answerer = Answerer(FixedRetriever(docs=DOCS), model, evidence=_evidence)
+    events = list(answerer.stream("Siapa yang memberi perintah langsung pengiriman pasukan?"))
+    assert "retry" in [e.kind for e in events]
+    answer = events[-1].answer
+    assert answer.answer == "Kim Jong Un memerintahkannya [1]." and answer.retried
+    assert answer.attempts == ["Pengiriman dilakukan [1]."]
+    assert all(c.ok for c in answer.checks)
+
+
+def test_an_invented_number_is_declined_when_the_evidence_holds_none():
+    model = _model("Sebanyak 12.000 pasukan [1].", "Sebanyak 15.000 pasukan [1].")
+    answerer = Answerer(FixedRetriever(docs=DOCS), model, evidence=_evidence)
+    answer = answerer.ask("Berapa jumlah pasukan yang dikirim?")
+    assert answer.declined and answer.answer_type == "number"
+    assert [c.name for c in answer.checks if not c.ok] == ["grounded"]
 
 
 def test_prompt_budget_trims_what_the_model_reads_not_the_sources():

@@ -1,6 +1,6 @@
-"""The refusal rule's signals: question coverage and the combined decline probability."""
+"""The refusal rule's signals: question coverage, the language-free features and the logistic rule."""
 
-from assistant.refusal import decline_probability, question_coverage
+from assistant.refusal import DEFAULT_RULE, RefusalRule, question_coverage, refusal_features
 
 PASSAGES = [
     "Pemimpin Korea Utara Kim Jong Un memerintahkan pengiriman pasukan ke Rusia.",
@@ -29,9 +29,26 @@ def test_no_passages_or_empty_collection_cover_nothing():
     assert question_coverage("Siapa?", PASSAGES, lambda terms: (0, {})) == 0.0
 
 
-def test_decline_probability_uses_what_is_known():
-    assert decline_probability(None, None) is None
-    assert decline_probability(None, 0.7) == 0.7  # the check alone: its own P(no)
-    low, high = decline_probability(0.9, 0.2), decline_probability(0.2, 0.8)
-    assert 0.0 < low < 0.5 < high < 1.0
-    assert decline_probability(0.9, None) < decline_probability(0.2, None)
+def test_lexical_coverage_counts_only_within_one_language():
+    same = refusal_features({"coverage": 0.1, "same_language": 1.0})
+    across = refusal_features({"coverage": 0.1, "same_language": 0.0})
+    assert same["coverage_same"] == 0.1
+    assert across["coverage_same"] == 0.5  # neutral: an English question shares no words with Indonesian text
+
+
+def test_the_evidence_gap_is_relative_to_the_question_baseline():
+    features = refusal_features({"sentence_best": 0.86, "dense_floor": 0.80})
+    assert abs(features["sentence_gap"] - 0.06) < 1e-9
+    assert refusal_features({"sentence_best": 0.86})["sentence_gap"] is None
+
+
+def test_rule_falls_back_when_a_signal_is_missing():
+    fallback = RefusalRule(0.0, {"sentence_gap": -10.0})
+    rule = RefusalRule(0.0, {"locate_none": 4.0, "sentence_gap": -10.0}, fallback)
+    assert rule.needs == {"locate_none", "sentence_gap"}
+    doubtful = rule.probability({"locate_none": 0.9, "sentence_gap": 0.0})
+    sure = rule.probability({"locate_none": 0.05, "sentence_gap": 0.1})
+    assert sure < 0.5 < doubtful
+    assert rule.probability({"locate_none": None, "sentence_gap": 0.1}) == fallback.probability({"sentence_gap": 0.1})
+    assert RefusalRule(0.0, {"x": 1.0}).probability({}) is None
+    assert DEFAULT_RULE.probability({}) is None

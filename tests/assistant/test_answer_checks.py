@@ -1,0 +1,57 @@
+"""The checks run on a generated answer: what it holds, and whether its facts are in its cited passages."""
+
+import pytest
+
+from assistant.answer_checks import check_answer, check_grounded, check_type, number_values
+
+KIM = "Keputusan ini dilakukan atas perintah langsung dari Pemimpin Korea Utara, Kim Jong Un."
+
+
+def test_numbers_match_across_conventions():
+    assert number_values("Rp 2,1 triliun") & number_values("2.1 trillion rupiah")
+    assert {27.0, 4.0, 2025.0} <= number_values("27/4/2025")
+    assert number_values("2.100 orang") & number_values("2,100 people")
+
+
+def test_an_answer_that_only_repeats_the_question_fails():
+    check = check_type("The Liber servitoris was authored by [1].", "Who authored the Liber servitoris?", "person")
+    assert not check.ok
+
+
+@pytest.mark.parametrize(
+    ("answer", "question", "kind", "ok"),
+    [
+        ("Kim Jong Un memerintahkannya [1].", "Siapa yang memerintahkan pengiriman pasukan?", "person", True),
+        ("Pengiriman dilakukan atas perintah langsung [1].", "Siapa yang memerintahkan pengiriman?", "person", False),
+        ("Pada 28 April 2025 [1].", "Kapan Korea Utara mengakuinya?", "date", True),
+        ("Korea Utara mengakuinya secara resmi [1].", "Kapan Korea Utara mengakuinya?", "date", False),
+        ("Sebanyak 314 juta meter kubik [1].", "Berapa air yang ditampung?", "number", True),
+        ("Unmanned [1].", "How many people were on the test flight?", "number", True),
+        ("北京 [1]", "首都在哪里？", "place", True),
+    ],
+)
+def test_answer_type(answer, question, kind, ok):
+    assert check_type(answer, question, kind).ok is ok
+
+
+def test_a_copied_fact_is_grounded_and_an_invented_number_is_not():
+    question = "Siapa yang memerintahkan pengiriman pasukan?"
+    assert check_grounded("Kim Jong Un memerintahkan pengiriman pasukan [1].", question, [KIM], True).ok
+    bad = check_grounded("Sebanyak 12.000 tentara dikirim [1].", question, [KIM], True)
+    assert not bad.ok and "12.000" in bad.detail
+
+
+def test_names_are_checked_only_in_the_passages_language():
+    # an English answer translates "Korea Utara": its names are not looked up in Indonesian text
+    english = "Kim Jong Un, the leader of North Korea, ordered it [1]."
+    assert check_grounded(english, "Who ordered the troops to be sent?", [KIM], False).ok
+    assert not check_grounded("Vladimir Putin memerintahkannya [1].", "Siapa?", [KIM], True).ok
+
+
+def test_month_names_are_not_taken_for_names():
+    assert check_grounded("Pada 27 April 2025 [1].", "Kapan?", ["diumumkan pada 27/4/2025"], True).ok
+
+
+def test_an_answer_without_citation_is_not_grounded():
+    checks = check_answer("Kim Jong Un.", "Siapa?", "person", [], True)
+    assert [c.name for c in checks if not c.ok] == ["grounded"]

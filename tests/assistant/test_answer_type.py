@@ -1,0 +1,37 @@
+"""The question-word table: what a question asks for, in the languages of the eval sets."""
+
+import pytest
+
+from assistant.answer_type import answer_type
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Siapa yang memerintahkan pengiriman pasukan Korea Utara ke Rusia?", "person"),
+        ("Kapan Korea Utara mengakui pengiriman pasukan?", "date"),
+        ("Tahun berapa bendungan itu diresmikan?", "date"),
+        ("Berapa jumlah pasukan yang dikirim?", "number"),
+        ("Di mana pasukan itu ditempatkan?", "place"),
+        ("Mengapa Korea Utara mengirim pasukan?", "reason"),
+        ("Organisasi apa yang merestui Tony bermain untuk AS?", "organisation"),
+        ("Who ordered the troops to be sent?", "person"),
+        ("When did North Korea first admit sending troops to Russia?", "date"),
+        ("What year did Börte give birth to Jochi?", "date"),
+        ("How many people were on the test flight?", "number"),
+        ("What is malum in se?", "definition"),
+        ("Wer hat die Truppen geschickt?", "person"),
+        ("Wie viele Quadratkilometer umfasst das Amazonasbecken?", "number"),
+        ("¿Cuándo se fundó la Oficina de Medicina Occidental?", "date"),
+        ("Кто руководил нападением?", "person"),
+        ("Πόσα έργα δώρισε ο Τζον Σίπσανκς;", "number"),
+        ("İkbal hangi yılda Lahor’a geri döndü?", "date"),
+        ("Ai lãnh đạo sự mở rộng nhanh nhất của Đế quốc Mông Cổ?", "person"),
+        ("南非学校法案是哪一年通过的?", "date"),
+        ("في أي سنة تم التوقيع على معاهدة ماسترخت؟", "date"),
+        ("पूर्व जर्मनी का अंतिम प्रधानमंत्री कौन था ?", "person"),
+        ("ใครชนะในการแข่งขัน", "person"),
+    ],
+)
+def test_question_words(question, kind):
+    assert answer_type(question) == kind
