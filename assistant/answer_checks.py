@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 from assistant.answer_type import AnswerType
 from assistant.types import Check
@@ -94,23 +95,29 @@ def _names(text: str) -> list[str]:
     return [m.group() for m in _WORD.finditer(plain) if m.group()[:1].isupper() and m.start() not in starts]
 
 
-def _new_content(answer: str, question: str) -> set[str]:
+CommonWords = Callable[[list[str]], set[str]]
+
+
+def _new_content(answer: str, question: str, common: CommonWords | None = None) -> set[str]:
     """Words of the answer that the question does not hold and that carry content: four letters or
-    more, digits, capitalised short words (acronyms such as "ABC") and words of uncased scripts."""
+    more, digits, capitalised short words (acronyms such as "ABC") and words of uncased scripts; words
+    that ``common`` calls frequent in the collection ("adalah", "which") say nothing."""
     asked = _words(question)
+    words = _WORD.findall(_plain(answer))
+    frequent = common([w.lower() for w in words]) if common is not None else set()
     new = set()
-    for word in _WORD.findall(_plain(answer)):
+    for word in words:
         low = word.lower()
-        if low in asked:
+        if low in asked or (low in frequent and not word[:1].isupper() and not word.isdigit()):
             continue
         if len(word) >= 4 or word.isdigit() or word[:1].isupper() or _UNCASED_SCRIPT.search(word):
             new.add(low)
     return new
 
 
-def check_type(answer: str, question: str, kind: AnswerType) -> Check:
+def check_type(answer: str, question: str, kind: AnswerType, common: CommonWords | None = None) -> Check:
     """The answer holds something of ``kind`` and something the question did not say."""
-    new = _new_content(answer, question)
+    new = _new_content(answer, question, common)
     if not new:
         return Check("answer_type", False, "the answer only repeats the question")
     text = " ".join(new)
@@ -165,6 +172,13 @@ def check_grounded(answer: str, question: str, cited: list[str], same_language: 
     return Check("grounded", True)
 
 
-def check_answer(answer: str, question: str, kind: AnswerType, cited: list[str], same_language: bool) -> list[Check]:
-    """Both checks of a generated answer."""
-    return [check_type(answer, question, kind), check_grounded(answer, question, cited, same_language)]
+def check_answer(
+    answer: str,
+    question: str,
+    kind: AnswerType,
+    cited: list[str],
+    same_language: bool,
+    common: CommonWords | None = None,
+) -> list[Check]:
+    """Both checks of a generated answer (``common``: the words frequent in the collection)."""
+    return [check_type(answer, question, kind, common), check_grounded(answer, question, cited, same_language)]

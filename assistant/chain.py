@@ -132,6 +132,7 @@ class Answerer:
         rule: RefusalRule = DEFAULT_RULE,
         all_signals: bool = False,
         answer_checks: bool = True,
+        common_words: Callable[[list[str]], set[str]] | None = None,
     ):
         """``max_decline`` enables the refusal rule (``rule`` over the model's which-passage check, when
         ``check``, the evidence scores and, for questions in the passages' language, the question's
@@ -153,6 +154,7 @@ class Answerer:
         self.rule = rule
         self.all_signals = all_signals
         self.answer_checks = answer_checks
+        self.common_words = common_words  # words frequent in the collection: they carry no answer
         verdict = llm.bind(max_tokens=1, temperature=0.0, logprobs=True, top_logprobs=10)
         self.check_chain = check_prompt() | verdict
         self.locate_chain = locate_prompt() | verdict
@@ -326,7 +328,7 @@ class Answerer:
             p_decline = turn.signals.get("decline_probability")
             if (
                 quote is None
-                or not check_type(quote.sentence, turn.query, kind).ok  # type: ignore[arg-type]
+                or not check_type(quote.sentence, turn.query, kind, self.common_words).ok  # type: ignore[arg-type]
                 or (p_decline is not None and p_decline > self.rule.after_failed_checks)
             ):
                 yield Event("retry", text="; ".join(c.detail for c in checks if not c.ok))
@@ -388,7 +390,7 @@ class Answerer:
         cited = [int(n) for n in dict.fromkeys(re.findall(r"\[(\d+)\]", text))]
         passages = [s.passage for s in turn.sources if s.n in cited]
         same = bool(turn.signals.get("same_language", 1.0))
-        return check_answer(text, turn.query, kind, passages, same)  # type: ignore[arg-type]
+        return check_answer(text, turn.query, kind, passages, same, self.common_words)  # type: ignore[arg-type]
 
     def _finish(
         self,

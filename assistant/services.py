@@ -207,6 +207,7 @@ class Services:
             candidates=s.rerank_candidates or None,
             all_signals=s.record_all_signals,
             answer_checks=s.answer_checks,
+            common_words=self.common_words,
         )
 
     def warm_llm(self) -> None:
@@ -237,6 +238,12 @@ class Services:
         """Cosine similarity of the question to each sentence (for the prompt budget)."""
         q = self.embedder.embed_query(question)
         return [float(sum(a * b for a, b in zip(q, v, strict=True))) for v in self.embedder.embed_documents(sentences)]
+
+    def common_words(self, words: list[str], share: float = 0.02) -> set[str]:
+        """The words found in more than ``share`` of the collection's passages (function words of any
+        language: "adalah", "the", "yang"), from the keyword index."""
+        total, counts = self.keyword.document_frequencies(list(dict.fromkeys(words)))
+        return {w for w, n in counts.items() if total and n / total > share}
 
     def coverage(self, question: str, passages: list[str]) -> float:
         """How much of the question the best passage covers (IDF-weighted over the whole collection)."""
