@@ -117,6 +117,17 @@ def _found_in(passage: str, terms: set[str]) -> set[str]:
     return {t for t in terms if t in haystack or (" " not in t and any(w in t for w in words))}
 
 
+def _flat(text: str) -> str:
+    """Lower-cased NFKC words only (punctuation and spacing dropped), for comparing quotations."""
+    return " ".join(_TOKEN.findall(unicodedata.normalize("NFKC", text).lower()))
+
+
+def copied_from(sentence: str, passage: str) -> bool:
+    """The sentence is the passage's own words (a quotation, or the passage cut short)."""
+    flat = _flat(sentence)
+    return bool(flat) and flat in _flat(passage)
+
+
 def unsupported_sentences(
     text: str,
     passages: dict[int, str],
@@ -135,7 +146,7 @@ def unsupported_sentences(
             bad.append(_MARKER.sub("", sentence).strip())
             continue
         plain = _MARKER.sub("", sentence).strip()
-        if any(lexical_support(plain, passages[n]) >= lexical_bound for n in cited):
+        if any(copied_from(plain, passages[n]) or lexical_support(plain, passages[n]) >= lexical_bound for n in cited):
             continue
         if similarity is not None and any(similarity(plain, passages[n]) >= similarity_bound for n in cited):
             continue

@@ -19,7 +19,7 @@ from textual.worker import Worker, get_current_worker
 
 from assistant.terminal import safe
 from assistant.tui.history import Conversation, ConversationStore, Turn, to_markdown
-from assistant.tui.widgets import AnswerMessage, Notice, PromptInput, QuestionMessage, SourceItem
+from assistant.tui.widgets import AnswerMessage, EvidenceItem, Notice, PromptInput, QuestionMessage, SourceItem
 from vectorstore.filters import ArticleFilter, FilterError
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "articles"
@@ -271,6 +271,10 @@ class AssistantApp(App[None]):
         elif event.kind == "sources":
             self.show_sources(event.sources, "", [])
             self.set_state("thinking")
+        elif event.kind == "evidence" and event.evidence is not None:
+            self.show_evidence(event.evidence)
+        elif event.kind == "retry":
+            widget.restart(event.text)
         elif event.kind == "llm_error":
             self.notify(f"{event.text}; showing the passages' best sentences instead", severity="warning", markup=False)
         elif event.kind == "token":
@@ -282,6 +286,8 @@ class AssistantApp(App[None]):
             answer = event.answer
             widget.finish(answer)
             self.show_sources(answer.sources, answer.answer, answer.citations)
+            if answer.evidence is not None and not answer.declined:
+                self.show_evidence(answer.evidence)
             self.conversation.turns.append(
                 Turn(
                     question=answer.question,
@@ -326,6 +332,13 @@ class AssistantApp(App[None]):
             seen.add(s.article_id)
             items.append(SourceItem(s, answer_text, s.n in cited, show_copies=first))
         panel.mount_all(items)
+
+    def show_evidence(self, evidence: Any) -> None:
+        """Put the best evidence sentence at the top of the sources panel."""
+        panel = self.query_one("#sources", VerticalScroll)
+        for item in panel.query(EvidenceItem):
+            item.remove()
+        panel.mount(EvidenceItem(evidence), before=0 if panel.children else None)
 
     def _move_source(self, step: int) -> None:
         items = list(self.query(SourceItem))

@@ -45,10 +45,18 @@ class AnswerMessage(Markdown):
         self.text += safe(fragment)
         self.update(self.text)
 
+    def restart(self, reason: str) -> None:
+        """The streamed text failed a check: clear it and say why (the checked answer follows)."""
+        self.text = ""
+        self.update(f"*(check failed: {safe(reason)}; answering again from the evidence)*")
+
     def finish(self, answer: Any) -> None:
-        """Show the final text (citations checked), marking unsupported sentences."""
+        """Show the final text (citations checked), marking unsupported sentences and failed checks."""
         self.text = safe(answer.answer)
         body = self.text
+        failed = [c for c in getattr(answer, "checks", []) if not c.ok]
+        if failed and not answer.declined:
+            body += "\n\n" + "\n".join(f"> ⚠ check {c.name} failed: {safe(c.detail)}" for c in failed)
         if answer.unsupported:
             body += "\n\n" + "\n".join(f"> ⚠ not supported by its cited passage: {safe(s)}" for s in answer.unsupported)
         if getattr(answer, "dates_note", None):
@@ -79,6 +87,16 @@ def passage_text(source: Any, answer_text: str, cited: bool, show_copies: bool =
         for term in key_terms(answer_text):
             body.highlight_words([term], style="reverse", case_sensitive=False)
     return head + body
+
+
+class EvidenceItem(Static):
+    """The sentence of the passages that best answers the question, shown before the answer is generated."""
+
+    def __init__(self, evidence: Any) -> None:
+        text = Text("Evidence ", style="bold green") + Text(f"[{evidence.n}] ", style="bold cyan")
+        text.append(safe(evidence.sentence))
+        super().__init__(text, markup=False, classes="evidence")
+        self.evidence = evidence
 
 
 class SourceItem(Static, can_focus=True):

@@ -52,3 +52,12 @@ def test_support_check_for_chinese():
     passages = {1: "维多利亚的主要政党包括中左翼的 澳大利亚工党"}
     assert unsupported_sentences("维多利亚的主要政党包括工党 [1]。", passages) == []
     assert unsupported_sentences("东京的人口很多 [1]。", passages) == ["东京的人口很多。"]
+
+
+def test_a_sentence_copied_from_its_cited_passage_is_never_flagged():
+    from assistant.citations import unsupported_sentences
+
+    passage = "Pembangunan bendungan menelan biaya Rp 2,1 triliun dan dikerjakan sejak 2016. Ini (dia) berbeda."
+    copied = "Pembangunan bendungan menelan biaya Rp 2,1 triliun dan dikerjakan sejak 2016 [1]. Ini (dia) berbeda [1]."
+    assert unsupported_sentences(copied, {1: passage}) == []
+    assert unsupported_sentences("Biaya bendungan Rp 9 triliun untuk jalan tol baru [1].", {1: passage}) != []
