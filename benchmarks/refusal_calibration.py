@@ -1,22 +1,27 @@
-"""Calibrate the refusal rule on recorded eval signals; prints figures, asserts nothing.
+"""Fit the refusal rule on eval-train (cross-validated), report it on eval-dev; prints figures, asserts nothing.
 
-1. Record signals with every gate open (the model answers every question):
-     ASSISTANT_MAX_DECLINE_PROBABILITY=1.0 ASSISTANT_MIN_RELEVANCE=0 \
-     assistant eval QUESTIONS.jsonl --corpus DIR --out signals.jsonl
-2. python benchmarks/refusal_calibration.py signals.jsonl --gold QUESTIONS.jsonl [--max-false-decline 0.08]
+1. Record the signals once with every gate open (the model answers every question; both checks run):
+     ASSISTANT_MAX_DECLINE_PROBABILITY=1.0 ASSISTANT_RECORD_ALL_SIGNALS=true \\
+       assistant eval QUESTIONS.jsonl --corpus DIR --out signals.jsonl
+   for eval-train (or a subset of it) and for eval-dev.
+2. python benchmarks/refusal_calibration.py train.signals.jsonl --gold ../shared/eval-train/questions.jsonl \\
+       --test dev.signals.jsonl --test-gold ../shared/eval-dev/questions.jsonl --out DIR
 
-It fits the logistic rule of ``assistant/refusal.py`` (the check's P(no) and the question's coverage by
-the passages; coverage alone for ``refusal_check = false``), prints its coefficients, its cross-validated
-AUC and, for thresholds around the false-decline budget, false declines on answerable questions, correct
-declines on unanswerable ones and "contains gold" (answered and right), all counting the model's own
-refusals too. The predictions of the chosen threshold are written next to the input for score.py.
+For each feature set (``assistant.refusal.refusal_features``) it fits a logistic rule on eval-train, picks
+the threshold on eval-train (the highest share of declined unanswerable questions with at most
+``--max-false-decline`` false declines), and prints 5-fold cross-validated eval-train figures: AUC, false
+declines, declined, contains, overall (the threshold is chosen inside each fold too). The rule of the
+chosen feature set (``--features``), fitted on all of eval-train, is then applied to eval-dev unchanged.
+Every decision is replayed from the recording exactly as ``Answerer`` makes it: decline above the threshold
+before generating; else the first answer if its checks passed, the focused retry's if that passed, else the
+evidence sentence when it holds an answer of the type asked for and the rule is below
+``after_failed_checks``, else decline. The predictions are written for score.py.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 import unicodedata
 from pathlib import Path
@@ -27,9 +32,20 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from prompts import refusal_sentence
+from assistant.answer_checks import check_type
+from assistant.refusal import refusal_features
+from prompts import evidence_label, refusal_sentence
 
-FEATURES = {"with check": ("no_probability", "coverage"), "coverage only": ("coverage",)}
+FEATURE_SETS = {
+    "locate": ("locate_none",),
+    "yes/no check": ("no_probability",),
+    "evidence gap": ("sentence_gap",),
+    "coverage (same language)": ("coverage_same",),
+    "locate + gap": ("locate_none", "sentence_gap"),
+    "locate + gap + coverage": ("locate_none", "sentence_gap", "coverage_same"),
+    "yes/no + gap + coverage": ("no_probability", "sentence_gap", "coverage_same"),
+    "all four": ("locate_none", "no_probability", "sentence_gap", "coverage_same"),
+}
 
 
 def _norm(text: str) -> str:
@@ -39,88 +55,200 @@ def _norm(text: str) -> str:
 
 
 def load(pred_path: Path, gold_path: Path) -> list[dict[str, Any]]:
-    """Join predictions with their gold questions (only rows that carry every signal)."""
+    """The recorded predictions joined with their questions."""
     gold = {q["id"]: q for q in map(json.loads, gold_path.read_text(encoding="utf-8").splitlines()) if q}
     rows = []
     for line in pred_path.read_text(encoding="utf-8").splitlines():
         p = json.loads(line)
         q = gold.get(p["id"])
-        if q is None or p.get("no_probability") is None or p.get("coverage") is None:
+        if q is None:
             continue
-        contains = any(_norm(a) and _norm(a) in _norm(p["answer"]) for a in q.get("answers") or [])
-        rows.append({**p, "answerable": q["answerable"], "contains": contains, "lang": q.get("lang", "en")})
+        features = refusal_features(p.get("signals") or {})
+        rows.append({**p, "q": q, "features": features, "answerable": bool(q["answerable"])})
     return rows
 
 
-def fit(rows: list[dict[str, Any]], names: tuple[str, ...]) -> tuple[list[float], float]:
-    """Logistic coefficients (intercept first) on all rows, and the AUC of 5x repeated 5-fold CV."""
-    x = np.array([[r[n] for n in names] for r in rows])
+def matrix(rows: list[dict[str, Any]], names: tuple[str, ...]) -> np.ndarray:
+    """Feature rows (a missing value takes the column's mean)."""
+    x = np.array([[np.nan if r["features"].get(n) is None else r["features"][n] for n in names] for r in rows])
+    means = np.nanmean(x, axis=0)
+    return np.where(np.isnan(x), means, x)
+
+
+def replay(row: dict[str, Any], p: float, threshold: float, after_failed: float) -> tuple[str, bool]:
+    """The answer the Answerer gives for this recorded row under a rule giving ``p`` (text, declined)."""
+    lang = row["q"].get("lang", "en")
+    refusal = refusal_sentence(lang)
+    if p > threshold:
+        return refusal, True
+    signals = row.get("signals") or {}
+    if row["declined"] and not row.get("attempts"):  # the model's own refusal, or no passages
+        return row["answer"], True
+    if signals.get("checks_ok", 1.0) or signals.get("retry_ok"):  # the recorded answer passed its checks
+        return row["answer"], False
+    quote = row.get("evidence")
+    if quote and p <= after_failed and check_type(quote, row["q"]["question"], row.get("answer_type", "other")).ok:
+        return f"{evidence_label(lang)} {quote} [{row.get('evidence_n') or 1}]", False
+    return refusal, True
+
+
+def contains(answer: str, golds: list[str]) -> bool:
+    """score.py's "contains": a normalised gold string inside the normalised answer."""
+    a = " " + _norm(answer) + " "
+    return any(_norm(g) and (" " + _norm(g) + " ") in a for g in golds)
+
+
+def rates(rows: list[dict[str, Any]], probs: np.ndarray, threshold: float, after_failed: float) -> dict[str, float]:
+    """False declines, declined, contains and overall of the replayed answers."""
+    fd = dl = ct = ov = 0
+    n_ans = sum(r["answerable"] for r in rows)
+    n_una = len(rows) - n_ans
+    for r, p in zip(rows, probs, strict=True):
+        text, declined = replay(r, float(p), threshold, after_failed)
+        if r["answerable"]:
+            fd += declined
+            hit = not declined and contains(text, r["q"].get("answers") or [])
+            ct += hit
+            ov += hit
+        else:
+            dl += declined
+            ov += declined
+    return {
+        "false_decl": fd / max(n_ans, 1),
+        "declined": dl / max(n_una, 1),
+        "contains": ct / max(n_ans, 1),
+        "overall": ov / max(len(rows), 1),
+    }
+
+
+def auc(y: np.ndarray, scores: np.ndarray) -> float:
+    """Probability that an unanswerable question scores above an answerable one."""
+    pos, neg = scores[y == 1], scores[y == 0]
+    if not len(pos) or not len(neg):
+        return float("nan")
+    return float(np.mean([(p > n) + 0.5 * (p == n) for p in pos for n in neg]))
+
+
+THRESHOLDS = np.arange(0.20, 0.96, 0.02)
+
+
+def choose(rows, probs, max_fd: float, after_failed: float) -> float:
+    """The threshold with the most declined unanswerable questions within the false-decline budget."""
+    best = (-1.0, 1.0)
+    for t in THRESHOLDS:
+        r = rates(rows, probs, float(t), after_failed)
+        if r["false_decl"] <= max_fd and (r["declined"], r["overall"]) > (best[0], -1):
+            best = (r["declined"], float(t))
+    return best[1]
+
+
+def fit(rows, names):
+    """A logistic rule on ``rows``: (intercept, weights)."""
+    x = matrix(rows, names)
     y = np.array([0 if r["answerable"] else 1 for r in rows])
-    held_out = np.zeros(len(rows))
-    for seed in range(5):
-        for train, test in StratifiedKFold(5, shuffle=True, random_state=seed).split(x, y):
-            held_out[test] += LogisticRegression().fit(x[train], y[train]).predict_proba(x[test])[:, 1] / 5
-    pos, neg = held_out[y == 1], held_out[y == 0]
-    auc = float(np.mean([(p > n) + 0.5 * (p == n) for p in pos for n in neg]))
-    model = LogisticRegression().fit(x, y)
-    return [float(model.intercept_[0]), *map(float, model.coef_[0])], auc
+    model = LogisticRegression(C=10.0).fit(x, y)
+    return float(model.intercept_[0]), [float(c) for c in model.coef_[0]]
 
 
-def probability(row: dict[str, Any], names: tuple[str, ...], coef: list[float]) -> float:
-    """The fitted rule's decline probability for one row."""
-    z = coef[0] + sum(c * row[n] for c, n in zip(coef[1:], names, strict=True))
-    return 1.0 / (1.0 + math.exp(-z))
+def predict(rows, names, intercept, weights) -> np.ndarray:
+    """The rule's decline probability per row."""
+    z = intercept + matrix(rows, names) @ np.array(weights)
+    return 1.0 / (1.0 + np.exp(-z))
 
 
-def rates(rows: list[dict[str, Any]], declined: list[bool]) -> tuple[float, float, float]:
-    """(false declines, correct declines, contains-gold-and-answered)."""
-    ans = [d for r, d in zip(rows, declined, strict=True) if r["answerable"]]
-    una = [d for r, d in zip(rows, declined, strict=True) if not r["answerable"]]
-    right = [r["contains"] and not d for r, d in zip(rows, declined, strict=True) if r["answerable"]]
-    return sum(ans) / max(len(ans), 1), sum(una) / max(len(una), 1), sum(right) / max(len(right), 1)
+def cross_validate(rows, names, max_fd, after_failed, folds=5):
+    """Out-of-fold probabilities and decisions (threshold chosen inside each fold)."""
+    y = np.array([0 if r["answerable"] else 1 for r in rows])
+    probs = np.zeros(len(rows))
+    thresholds = np.zeros(len(rows))
+    for train, test in StratifiedKFold(folds, shuffle=True, random_state=0).split(np.zeros(len(rows)), y):
+        tr = [rows[i] for i in train]
+        b0, w = fit(tr, names)
+        t = choose(tr, predict(tr, names, b0, w), max_fd, after_failed)
+        te = [rows[i] for i in test]
+        probs[test] = predict(te, names, b0, w)
+        thresholds[test] = t
+    return probs, thresholds
+
+
+def cv_rates(rows, probs, thresholds, after_failed):
+    """Rates with each row judged at its own fold's threshold."""
+    out = {"false_decl": 0.0, "declined": 0.0, "contains": 0.0, "overall": 0.0}
+    n_ans = sum(r["answerable"] for r in rows)
+    n_una = len(rows) - n_ans
+    for r, p, t in zip(rows, probs, thresholds, strict=True):
+        text, declined = replay(r, float(p), float(t), after_failed)
+        if r["answerable"]:
+            hit = not declined and contains(text, r["q"].get("answers") or [])
+            out["false_decl"] += declined / n_ans
+            out["contains"] += hit / n_ans
+            out["overall"] += hit / len(rows)
+        else:
+            out["declined"] += declined / n_una
+            out["overall"] += declined / len(rows)
+    return out
+
+
+def write(rows, probs, threshold, after_failed, path: Path) -> None:
+    """score.py predictions of the replayed answers."""
+    with path.open("w", encoding="utf-8") as fh:
+        for r, p in zip(rows, probs, strict=True):
+            text, declined = replay(r, float(p), threshold, after_failed)
+            fh.write(
+                json.dumps(
+                    {"id": r["id"], "answer": text, "sources": r["sources"], "declined": declined}, ensure_ascii=False
+                )
+                + "\n"
+            )
+
+
+def _fmt(r: dict[str, float]) -> str:
+    return "  ".join(f"{k} {v:.3f}" for k, v in r.items())
 
 
 def main() -> None:
-    """Fit, sweep thresholds, write the chosen rule's predictions."""
+    """Compare feature sets on eval-train, apply the chosen one to eval-dev."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("predictions", type=Path)
     parser.add_argument("--gold", type=Path, required=True)
-    parser.add_argument("--max-false-decline", type=float, default=0.08)
-    parser.add_argument("--min-relevance", type=float, default=0.79, help="the dense gate applied as well")
+    parser.add_argument("--test", type=Path)
+    parser.add_argument("--test-gold", type=Path)
+    parser.add_argument("--max-false-decline", type=float, default=0.05)
+    parser.add_argument("--after-failed-checks", type=float, default=0.5)
+    parser.add_argument("--features", default="locate + gap + coverage", choices=list(FEATURE_SETS))
+    parser.add_argument("--out", type=Path, default=Path("."))
     args = parser.parse_args()
     rows = load(args.predictions, args.gold)
     n_ans = sum(r["answerable"] for r in rows)
-    print(f"{len(rows)} questions ({n_ans} answerable, {len(rows) - n_ans} unanswerable)")
-    fd, dl, ct = rates(rows, [r["declined"] for r in rows])
-    print(f"model alone: false declines {fd:.3f}, declined {dl:.3f}, contains {ct:.3f}")
-    chosen: list[bool] = []
-    for label, names in FEATURES.items():
-        coef, auc = fit(rows, names)
+    print(f"eval-train recording: {len(rows)} questions ({n_ans} answerable, {len(rows) - n_ans} unanswerable)")
+    open_gate = rates(rows, np.zeros(len(rows)), 1.0, 1.0)
+    print(f"  no rule (every gate open, checks and retry on): {_fmt(open_gate)}")
+    y = np.array([0 if r["answerable"] else 1 for r in rows])
+    for label, names in FEATURE_SETS.items():
+        probs, thresholds = cross_validate(rows, names, args.max_false_decline, args.after_failed_checks)
+        cv = cv_rates(rows, probs, thresholds, args.after_failed_checks)
+        print(f"  {label:26} CV AUC {auc(y, probs):.3f}  {_fmt(cv)}")
+    names = FEATURE_SETS[args.features]
+    b0, w = fit(rows, names)
+    probs = predict(rows, names, b0, w)
+    t = choose(rows, probs, args.max_false_decline, args.after_failed_checks)
+    weights = dict(zip(names, (round(x, 3) for x in w), strict=True))
+    in_sample = rates(rows, probs, t, args.after_failed_checks)
+    print(f"\nchosen: {args.features}: intercept {b0:.3f}, weights {weights}, decline above {t:.2f}")
+    print(f"  fitted on all of eval-train; in sample: {_fmt(in_sample)}")
+    args.out.mkdir(parents=True, exist_ok=True)
+    write(rows, probs, t, args.after_failed_checks, args.out / "train.calibrated.jsonl")
+    if args.test:
+        test = load(args.test, args.test_gold)
+        tp = predict(test, names, b0, w)
+        print(f"eval-dev ({len(test)} questions), out of sample: {_fmt(rates(test, tp, t, args.after_failed_checks))}")
+        print(f"  eval-dev with every gate open: {_fmt(rates(test, np.zeros(len(test)), 1.0, 1.0))}")
+        write(test, tp, t, args.after_failed_checks, args.out / "dev.calibrated.jsonl")
         print(
-            f"\n{label}: coefficients {[round(c, 3) for c in coef]} (intercept, {', '.join(names)}), CV AUC {auc:.3f}"
+            f"score with: python3 ../shared/eval-dev/score.py {args.out / 'dev.calibrated.jsonl'} "
+            f"--gold {args.test_gold}",
+            file=sys.stderr,
         )
-        gate = [r["declined"] or r.get("best_score", 1.0) < args.min_relevance for r in rows]
-        probs = [probability(r, names, coef) for r in rows]
-        best = None
-        for threshold in np.arange(0.30, 0.80, 0.02):
-            declined = [g or p > threshold for g, p in zip(gate, probs, strict=True)]
-            fd, dl, ct = rates(rows, declined)
-            print(f"  decline above {threshold:.2f}: false declines {fd:.3f}  declined {dl:.3f}  contains {ct:.3f}")
-            if fd <= args.max_false_decline and (best is None or dl > best[0]):
-                best = (dl, threshold, declined)
-        if best and label == "with check":
-            chosen = best[2]
-            print(f"  -> within the budget: decline above {best[1]:.2f} (declined {best[0]:.3f})")
-    if not chosen:
-        return
-    out = args.predictions.with_name(args.predictions.stem + ".calibrated.jsonl")
-    with out.open("w", encoding="utf-8") as fh:
-        for r, declined in zip(rows, chosen, strict=True):
-            pred = {k: r[k] for k in ("id", "answer", "sources", "declined")}
-            if declined and not r["declined"]:
-                pred["declined"], pred["answer"] = True, refusal_sentence(r["lang"])
-            fh.write(json.dumps(pred, ensure_ascii=False) + "\n")
-    print(f"chosen rule's predictions: {out}", file=sys.stderr)
 
 
 if __name__ == "__main__":

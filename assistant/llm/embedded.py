@@ -89,7 +89,7 @@ PROMPT_CACHE_RAM_MIB = 512
 #: instead of spinning, so two threads beside a busy process do not starve each other: measured here
 #: beside a CPU-bound process, 2 threads took 28.2 s at 0 and 29.3 s at 50 (1 thread: 29.7 s), with the
 #: same answer in every case.
-THREAD_POLL = 0
+THREAD_POLL = int(os.environ.get("ASSISTANT_LLAMA_POLL", "0"))
 
 #: Keyword arguments never copied into the request: keys the model sets itself
 #: and LangChain-internal options.
