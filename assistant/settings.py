@@ -152,11 +152,11 @@ class Settings(BaseSettings):
         default=True, description="Ask the model whether the passages answer the question before answering."
     )
     max_decline_probability: float = Field(
-        default=0.58,
+        default=0.60,
         ge=0.0,
         le=1.0,
-        description="Decline when the calibrated probability that the passages do not answer (the check's "
-        "P(no) combined with how much of the question the passages cover) is above this.",
+        description="Decline when the calibrated probability that the passages do not answer (the model's "
+        "which-passage check, the evidence and, within one language, the question's coverage) is above this.",
     )
     verify_answers: bool = Field(
         default=False, description="Ask the model whether the passages state its drafted answer (declines if not)."
