@@ -12,6 +12,7 @@ from typing import Any
 from assistant import __version__
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
+EXIT_PIPE = 141  # what a shell reports for a process ended by SIGPIPE (the reader of its output went away)
 
 
 class CliError(Exception):
@@ -167,7 +168,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        if sys.stdout is None or _closed(sys.stdout):
+            raise CliError("standard output is closed: nothing could be printed (the command was not run)")
         return _dispatch(parser, args)
+    except BrokenPipeError:
+        # the reader went away (``| head -1``): stop quietly; what was done (an ingest) stays done
+        _silence_stdout()
+        return EXIT_PIPE
     except CliError as exc:
         _error(str(exc))
         return exc.code
@@ -179,6 +186,42 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         _error(_describe(exc))
         return EXIT_ERROR
+
+
+def _closed(stream: Any) -> bool:
+    """Whether ``stream`` cannot be written (its file descriptor was closed before we started)."""
+    try:
+        os.fstat(stream.fileno())
+    except (OSError, ValueError, AttributeError):
+        return not hasattr(stream, "getvalue")  # pytest's capture and StringIO have no descriptor
+    return False
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's final flush cannot fail on the broken pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def question_text(raw: str, limit: int) -> str:
+    """The question as text: bytes that are not UTF-8 (the shell passes them through as surrogate
+    escapes) become U+FFFD; raises CliError for an empty question or one over ``limit`` characters."""
+    try:
+        text = os.fsencode(raw).decode("utf-8", errors="replace")
+    except UnicodeEncodeError:
+        text = raw.encode("utf-8", errors="replace").decode("utf-8")
+    text = text.strip()
+    if not text:
+        raise CliError("the question is empty", EXIT_USAGE)
+    if len(text) > limit:
+        raise CliError(
+            f"the question is too long ({len(text):,} characters; at most {limit:,}, setting max_question_chars)",
+            EXIT_USAGE,
+        )
+    return text
 
 
 def _describe(exc: BaseException) -> str:
@@ -227,7 +270,9 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         from assistant.commands import run_ask
 
         article_filter = _filter(args)
-        return run_ask(_settings(args), question.strip(), bool(getattr(args, "json", False)), article_filter)
+        settings = _settings(args)
+        question = question_text(question, settings.max_question_chars)
+        return run_ask(settings, question, bool(getattr(args, "json", False)), article_filter)
     settings = _settings(args)
     if command in (None, "chat"):
         from assistant.commands import run_chat
@@ -254,7 +299,9 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
 
 def print_json(data: Any) -> None:
-    """Print ``data`` as UTF-8 JSON on stdout (control characters escaped, so it is safe on a terminal)."""
-    from assistant.terminal import safe_json
+    """Print ``data`` as UTF-8 JSON on stdout: escape sequences and control characters are removed from
+    every string (a consumer that prints a value gets harmless text), and what is left of C1 controls
+    and bidi overrides is escaped (safe on a terminal as it is)."""
+    from assistant.terminal import safe_json, safe_value
 
-    print(safe_json(json.dumps(data, ensure_ascii=False, indent=2)))
+    print(safe_json(json.dumps(safe_value(data), ensure_ascii=False, indent=2)))

@@ -282,11 +282,11 @@ def _repaired(value: Any) -> Any:
 
 def _article_from_record(record: Any, path: Path, position: int) -> Article:
     if not isinstance(record, dict):
-        raise LoadError(f"item {position} is not an object")
+        raise LoadError("not an object")
     record = {k: _repaired(v) for k, v in record.items()}
     text = _first(record, "text", "content", "body", "article")
     if not isinstance(text, str) or not text.strip():
-        raise LoadError(f"item {position} has no text field")
+        raise LoadError("no text field")
     url = _first(record, "url", "link", "source", "id")
     source = normalize_source(str(url)) if url else f"{path}#{position}"
     title = str(_first(record, "title", "headline") or "")
@@ -296,16 +296,16 @@ def _article_from_record(record: Any, path: Path, position: int) -> Article:
     return make_article(source, text, title, date, lang, _title_from_path(path), str(outlet) if outlet else None)
 
 
-def _records(records: list[Any], path: Path, where: str) -> list[Article | Skipped]:
-    """Each record as an article, or a Skipped naming it (``where``: ``item`` or ``line``); one bad
-    record never costs the others."""
+def _records(records: list[Any], path: Path, where: str, first: int = 0) -> list[Article | Skipped]:
+    """Each record as an article, or a Skipped naming it (``where``: ``item`` or ``line``; ``first``: the
+    position of the first record in its file); one bad record never costs the others."""
     out: list[Article | Skipped] = []
-    for i, record in enumerate(records):
+    for i, record in enumerate(records, start=first):
         try:
             out.append(_article_from_record(record, path, i))
         except LoadError as exc:
             reason = str(exc)
-            out.append(Skipped(str(path), reason if reason.startswith("item") else f"{where} {i + 1}: {reason}"))
+            out.append(Skipped(str(path), f"{where} {i + 1}: {reason}"))
         except Exception as exc:  # noqa: BLE001 - an unexpected failure skips this record only
             out.append(Skipped(str(path), f"{where} {i + 1}: {type(exc).__name__}: {exc}".splitlines()[0][:300]))
     return out
@@ -335,10 +335,7 @@ def load_jsonl(path: Path, raw: str) -> list[Article | Skipped]:
         except (json.JSONDecodeError, RecursionError) as exc:
             out.append(Skipped(str(path), f"malformed JSON on line {i + 1}: {exc}"))
             continue
-        for item in _records([record], path, "line"):
-            if isinstance(item, Skipped):
-                item = Skipped(item.path, item.reason.replace("line 1:", f"line {i + 1}:", 1))
-            out.append(item)
+        out.extend(_records([record], path, "line", first=i))
     if not out:
         raise LoadError("no articles in JSONL")
     return _some_articles(out)
