@@ -114,6 +114,12 @@ def build_parser() -> argparse.ArgumentParser:
     config.add_argument("action", nargs="?", choices=["show"], default="show")
     _add_common(config, suppress=True)
 
+    doctor = sub.add_parser("doctor", help="check the collection, its indexes and the models; name what is damaged")
+    doctor.add_argument(
+        "--repair", action="store_true", help="rebuild what can be rebuilt; re-ingest a lost collection's sources"
+    )
+    _add_common(doctor, suppress=True)
+
     models = sub.add_parser("models", help="show model status, or prepare the models")
     models.add_argument("action", nargs="?", choices=["status", "prepare"], default="status")
     models.add_argument("--verify", action="store_true", help="with status: hash the GGUF files")
@@ -293,6 +299,8 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return commands.run_config_show(settings, flags)
     if command == "eval":
         return commands.run_eval(settings, args)
+    if command == "doctor":
+        return commands.run_doctor(settings, repair=args.repair)
     if command == "models":
         return commands.run_models(settings, args.action, verify=args.verify)
     raise CliError(f"unknown command {command}", EXIT_USAGE)

@@ -430,3 +430,20 @@ def run_config_show(settings: Settings, flags: set[str]) -> int:
         table.add_row(key, Text(str(value)), origin)
     out.print(table)
     return 0
+
+
+def run_doctor(settings: Settings, repair: bool = False) -> int:
+    """``assistant doctor [--repair]``: one line per checked file (state, path, what it holds or what is
+    wrong); exit 0 when everything is whole (or was repaired), 1 when something still needs attention."""
+    from assistant.doctor import Doctor
+
+    doctor = Doctor(settings, repair=repair, status=ModelProgress())
+    findings = doctor.run()
+    styles = {"ok": "green", "empty": "dim", "repaired": "cyan", "missing": "yellow", "damaged": "bold red"}
+    for f in findings:
+        line = Text(f"{f.state:<9}", style=styles.get(f.state, ""))
+        line.append(f"{f.part}: ")
+        line.append(safe(f.path), style="dim")
+        line.append(f" - {safe(f.detail)}")
+        out.print(line)
+    return 1 if any(f.bad for f in findings) else 0
