@@ -176,7 +176,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if sys.stdout is None or _closed(sys.stdout):
             raise CliError("standard output is closed: nothing could be printed (the command was not run)")
-        return _dispatch(parser, args)
+        code = _dispatch(parser, args)
+        sys.stdout.flush()  # a broken pipe shows here, not in the interpreter's last flush
+        return code
     except BrokenPipeError:
         # the reader went away (``| head -1``): stop quietly; what was done (an ingest) stays done
         _silence_stdout()

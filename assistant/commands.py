@@ -34,6 +34,14 @@ out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+def _broken_pipe() -> None:
+    """Rich's default ends the process with exit 1; the CLI reports a closed pipe itself (quietly, 141)."""
+    raise BrokenPipeError
+
+
+out.on_broken_pipe = _broken_pipe  # type: ignore[method-assign]
+
+
 class ModelProgress:
     """Shows model preparation (assembling, verifying, building) as progress bars on stderr."""
 

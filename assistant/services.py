@@ -61,6 +61,8 @@ class Services:
             return s.store_dir
         if not s.data_dir.is_dir():
             raise StoreError(f"no such data directory: {s.data_dir} (check --data-dir; nothing was created)")
+        if not s.store_dir.is_dir() and s.chroma_url:
+            return s.store_dir  # the collection is on the server; local indexes may be missing
         if not s.store_dir.is_dir():
             raise EmptyStore(f"no articles in {s.data_dir} yet; add some with: assistant ingest PATH")
         if os.access(s.store_dir, os.W_OK) and os.access(s.store_dir / "chroma", os.W_OK | os.X_OK):
@@ -204,10 +206,11 @@ class Services:
         from vectorstore.ingest import Ingester
 
         s = self.settings
+        store = self.store  # first: a store that cannot be opened leaves no index folders behind
         keyword = self.keyword
         assert keyword is not None  # writers always have one (a damaged one was set aside)
         return Ingester(
-            self.store,
+            store,
             keyword,
             lambda: self.embedder,
             s.chunk_size,

@@ -7,7 +7,8 @@
 - ``slow-token``: the same stream, one token every ``interval`` seconds;
 - ``endless-line``: one SSE line that never ends (no new line, ever);
 - ``slow-byte``: an HTML page sent one byte every ``interval`` seconds;
-- ``endless-page``: an HTML page without Content-Length that never ends.
+- ``endless-page``: an HTML page without Content-Length that never ends;
+- ``script``: an OpenAI-compatible SSE stream of the tokens in ``script``, then ``[DONE]`` (a hostile answer).
 
 ``sent`` counts the tokens (or bytes) sent, ``disconnected`` is set when the client hung up.
 """
@@ -26,9 +27,10 @@ class HostileServer(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, mode: str, interval: float = 1.0) -> None:
+    def __init__(self, mode: str, interval: float = 1.0, script: list[str] | None = None) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.mode = mode
+        self.script = script or []
         self.interval = interval
         self.sent = 0
         self.disconnected = threading.Event()
@@ -99,6 +101,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         frame = _ndjson if ollama else _sse
         try:
+            if self.server.mode == "script":
+                for token in self.server.script:
+                    self.wfile.write(frame(token))
+                    self.server.sent += 1
+                self.wfile.write(b"data: [DONE]\n\n")
+                self.wfile.flush()
+                return
             if self.server.mode == "endless-line":
                 self.wfile.write(b'data: {"choices": [{"delta": {"content": "')
                 block = b"A" * 65536
