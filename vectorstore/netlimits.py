@@ -120,7 +120,7 @@ class _CappedBody(httpx.SyncByteStream):
         for chunk in self.inner:
             seen += len(chunk)
             if self.max_bytes is not None and seen > self.max_bytes:
-                raise ResponseTooLarge(f"the server sent more than {self.max_bytes / 1e6:g} MB")
+                raise ResponseTooLarge(f"the server sent more than {self.max_bytes / 1e6:.1f} MB")
             yield chunk
 
     def close(self) -> None:
