@@ -79,9 +79,8 @@ class Doctor:
 
         s = self.settings
         if not s.data_dir.is_dir():
-            self._add("data directory", s.data_dir, "missing", "no such folder (check --data-dir); nothing to check")
-            return self.findings
-        if self.repair:
+            self._add("data directory", s.data_dir, "missing", "no such folder (check --data-dir)")
+        elif self.repair:
             with write_lock(s.store_dir, s.lock_timeout, str(s.data_dir)):
                 store = self._check_collection()
                 if store is not None:

@@ -187,7 +187,11 @@ class Services:
 
         if not self._local_index("tokens.sqlite", "keyword index"):
             return None
-        return KeywordIndex(self.index_dir)
+        index = KeywordIndex(self.index_dir)
+        if not self.reader and not index.article_passage_counts():
+            self.__dict__["keyword"] = index
+            self._rebuild_lost(index, "keyword index")
+        return index
 
     @cached_property
     def duplicates(self) -> DuplicateIndex | None:
@@ -197,7 +201,33 @@ class Services:
 
         if not self._local_index("duplicates.sqlite", "duplicate index"):
             return None
-        return DuplicateIndex(self.index_dir)
+        index = DuplicateIndex(self.index_dir)
+        if not self.reader and not index.indexed():
+            self._rebuild_lost(index, "duplicate index")
+        return index
+
+    def _rebuild_lost(self, index: Any, holds: str) -> None:
+        """A writer found an empty local index beside a collection with passages (it was deleted, or set
+        aside as damaged): rebuild it from Chroma now, under the write lock, so the chat's questions and
+        the next ingest see it whole."""
+        from vectorstore.rebuild import rebuild_duplicates, rebuild_keyword
+        from vectorstore.writelock import write_lock
+
+        s = self.settings
+        if not self.store.count():
+            return
+        with write_lock(s.store_dir, s.lock_timeout, str(s.data_dir)):
+            if holds == "keyword index":
+                # an interrupted write is finished by the next ingest's repair first (it needs the registry)
+                if index.article_passage_counts() or index.registry.unfinished():
+                    return
+                count = rebuild_keyword(self.store, index)
+            elif index.indexed():
+                return
+            else:
+                count = rebuild_duplicates(self.store, index)
+        what = "passages" if holds == "keyword index" else "articles"
+        self._problem(f"the {holds} was missing or empty; rebuilt it from the collection ({count} {what})")
 
     @cached_property
     def ingester(self) -> Ingester:

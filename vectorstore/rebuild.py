@@ -31,7 +31,8 @@ def set_aside(path: Path) -> Path | None:
 
 
 def _chosen_versions(store: ChromaStore) -> dict[str, tuple[str, list[Hit]]]:
-    """Per article, one stored version (a complete one, the fullest otherwise) with its passages in order."""
+    """Per article, one complete stored version with its passages in order (an article with no complete
+    version, left by an interrupted write, is left out: readers never see half an article)."""
     chosen: dict[str, tuple[str, list[Hit]]] = {}
     by_article = store._by_article(None)  # every passage, visible or not: the registry is being rebuilt
     for aid, rows in by_article.items():
@@ -41,7 +42,10 @@ def _chosen_versions(store: ChromaStore) -> dict[str, tuple[str, list[Hit]]]:
             version = passage_version(meta)
             versions.setdefault(version, []).append(pid)
             metas[version] = meta
-        best = max(versions, key=lambda v: (len(versions[v]) == int(metas[v].get("n_chunks", 0)), len(versions[v])))
+        complete = [v for v in versions if len(versions[v]) == int(metas[v].get("n_chunks", 0))]
+        if not complete:
+            continue
+        best = max(complete, key=lambda v: len(versions[v]))
         hits = sorted(store.get_passages(versions[best]), key=lambda h: h.metadata.get("chunk", 0))
         chosen[aid] = (best, hits)
     return chosen

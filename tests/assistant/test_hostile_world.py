@@ -24,10 +24,12 @@ QUESTION = "Siapa yang memerintahkan pengiriman pasukan Korea Utara ke Rusia?"
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory, embedding_path, sample_path):
+def built(tmp_path_factory, embedding_path):
     """A data dir holding the sample article (built once; tests get a copy)."""
+    from conftest import SAMPLE
+
     data = tmp_path_factory.mktemp("built") / "data"
-    code = main(["ingest", "--data-dir", str(data), "--models-dir", str(embedding_path.parent), str(sample_path)])
+    code = main(["ingest", "--data-dir", str(data), "--models-dir", str(embedding_path.parent), str(SAMPLE)])
     assert code == 0
     return data
 
