@@ -145,7 +145,6 @@ def run_ask(settings: Settings, question: str, as_json: bool, article_filter: Ar
         empty = True
     if empty:
         raise CliError("the collection is empty; add articles first with: assistant ingest PATH")
-    services.keyword  # noqa: B018 - opened now, so a missing or damaged keyword index is named first
     answerer = services.answerer
     where = services.where_for(article_filter)
     if as_json:
