@@ -66,6 +66,7 @@ class Doctor:
         self.repair = repair
         self.problems: list[str] = []
         self.services = Services(settings, status=status, reader=not repair, warn=self.problems.append)
+        self.services.holds_lock = repair  # run() holds the write lock while repairing
         self.findings: list[Finding] = []
 
     def _add(self, part: str, path: Path | str, state: str, detail: str) -> Finding:
@@ -91,6 +92,9 @@ class Doctor:
             if store is not None:
                 self._check_index(store, "tokens.sqlite", "keyword index")
                 self._check_index(store, "duplicates.sqlite", "duplicate index")
+        if self.repair:  # what the parts repaired as they opened (an index set aside and rebuilt)
+            for problem in self.problems:
+                self._add("index", self._index_dir(), "repaired", problem)
         self._check_models()
         return self.findings
 
@@ -167,6 +171,7 @@ class Doctor:
             self._add("collection", db, "damaged", f"{reason}; set aside as {kept}; no recorded sources to re-ingest")
             return
         fresh = Services(s, status=self.services.status, warn=self.problems.append)
+        fresh.holds_lock = True
         ingester = fresh.ingester
         ingester.lock_dir = None  # the doctor holds the write lock already
         report = ingester.ingest([x for x in sources if "://" not in x], feeds=[])
@@ -241,17 +246,13 @@ class Doctor:
 
             keyword = KeywordIndex(self._index_dir())
             store.registry = keyword.registry
-            try:
-                return rebuild_keyword(store, keyword)
-            finally:
-                keyword.close()
+            self.services.__dict__["keyword"] = keyword  # in use from now on (the store reads its registry)
+            return rebuild_keyword(store, keyword)
         from vectorstore.duplicates import DuplicateIndex
 
         duplicates = DuplicateIndex(self._index_dir())
-        try:
-            return rebuild_duplicates(store, duplicates)
-        finally:
-            duplicates.close()
+        self.services.__dict__["duplicates"] = duplicates
+        return rebuild_duplicates(store, duplicates)
 
     # -- the models -----------------------------------------------------------------------------------
 

@@ -41,6 +41,7 @@ class Services:
         self.reader = reader
         self.warn = warn
         self.problems: list[str] = []  # what was found damaged or missing at open (shown once through warn)
+        self.holds_lock = False  # the caller holds the data dir's write lock already (assistant doctor --repair)
 
     def _problem(self, message: str) -> None:
         if message not in self.problems:
@@ -210,13 +211,16 @@ class Services:
         """A writer found an empty local index beside a collection with passages (it was deleted, or set
         aside as damaged): rebuild it from Chroma now, under the write lock, so the chat's questions and
         the next ingest see it whole."""
+        from contextlib import nullcontext
+
         from vectorstore.rebuild import rebuild_duplicates, rebuild_keyword
         from vectorstore.writelock import write_lock
 
         s = self.settings
         if not self.store.count():
             return
-        with write_lock(s.store_dir, s.lock_timeout, str(s.data_dir)):
+        lock = nullcontext() if self.holds_lock else write_lock(s.store_dir, s.lock_timeout, str(s.data_dir))
+        with lock:
             if holds == "keyword index":
                 # an interrupted write is finished by the next ingest's repair first (it needs the registry)
                 if index.article_passage_counts() or index.registry.unfinished():

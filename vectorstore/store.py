@@ -42,6 +42,27 @@ _HOLDS = "it holds the passages, their vectors and metadata"
 _RECOVER = "run `assistant doctor` to see what can be recovered (`--repair` re-ingests the recorded sources)"
 
 
+def _within(seconds: float, make: Any) -> Any:
+    """``make()`` run in a daemon thread, given ``seconds``: Chroma's ``HttpClient`` talks to the server
+    while it is built, with no timeout at all (the thread of a server that never answers is abandoned)."""
+    import concurrent.futures
+    import threading
+
+    future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+
+    def run() -> None:
+        try:
+            future.set_result(make())
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller
+            future.set_exception(exc)
+
+    threading.Thread(target=run, daemon=True, name="chroma-connect").start()
+    try:
+        return future.result(timeout=seconds)
+    except concurrent.futures.TimeoutError:
+        raise TimeoutError(f"no answer within {seconds:g}s") from None
+
+
 def _bound_http_session(client: Any, timeout: float) -> None:
     """Give a Chroma ``HttpClient`` an HTTP session with a deadline per request (its own has no timeout at
     all, so a server that stops answering would hang every question)."""
@@ -202,11 +223,14 @@ class ChromaStore:
         if url:
             try:
                 parts = urlsplit(url)
-                self.client = chromadb.HttpClient(
-                    host=parts.hostname or "localhost",
-                    port=parts.port or (443 if parts.scheme == "https" else 8000),
-                    ssl=parts.scheme == "https",
-                    settings=settings,
+                self.client = _within(
+                    timeout,
+                    lambda: chromadb.HttpClient(
+                        host=parts.hostname or "localhost",
+                        port=parts.port or (443 if parts.scheme == "https" else 8000),
+                        ssl=parts.scheme == "https",
+                        settings=settings,
+                    ),
                 )
                 _bound_http_session(self.client, timeout)
                 self.client.heartbeat()

@@ -90,6 +90,24 @@ def test_zeroed_local_index_is_named_then_rebuilt_by_ingest(data, name, sample_p
     assert report.count("ok ") >= 3 and "damaged" not in report
 
 
+def test_doctor_names_lost_indexes_and_repair_rebuilds_them(data, free_port, capsys):
+    (_index_dir(data) / "tokens.sqlite").unlink()
+    dup = _index_dir(data) / "duplicates.sqlite"
+    dup.write_bytes(b"\0" * dup.stat().st_size)
+    assert main(["doctor"]) == 1
+    report = capsys.readouterr().out
+    assert "keyword index" in report and "is missing" in report
+    assert "duplicate index" in report and "is not a SQLite database" in report
+    assert "rebuildable from the collection" in report
+    assert main(["doctor", "--repair"]) == 0, capsys.readouterr()
+    assert "repaired" in capsys.readouterr().out
+    assert main(["doctor"]) == 0
+    assert "damaged" not in capsys.readouterr().out
+    assert main([*_dead_llm(free_port), "--ask", QUESTION]) == 0
+    captured = capsys.readouterr()
+    assert "warning: the" not in captured.err and "Kim Jong Un" in captured.out
+
+
 def test_empty_chroma_database_is_not_a_new_collection(data, sample_path, capsys):
     """Was: "0 articles", exit 0, and the next ingest silently started a new collection."""
     db = data / "store" / "chroma" / "chroma.sqlite3"
@@ -244,3 +262,16 @@ def test_plain_mode_prints_only_the_checked_answer(data, monkeypatch, capsys):
     for value in (answer["answer"], answer["question"]):
         assert not any(ord(c) < 32 and c not in "\n\t" for c in value), value
     assert "pwned" not in answer["answer"] or "\x1b" not in answer["answer"]
+
+
+def test_a_chroma_server_that_never_answers_is_cut_off(tmp_path, monkeypatch, capsys):
+    """Chroma's own HTTP client has no timeout: a server that trickles bytes hung every command."""
+    import time
+
+    monkeypatch.setenv("ASSISTANT_CHROMA_TIMEOUT", "2")
+    (tmp_path / "d").mkdir()
+    with HostileServer("slow-byte", interval=0.5) as server:
+        started = time.monotonic()
+        assert main(["sources", "--data-dir", str(tmp_path / "d"), "--chroma-url", server.url]) == 1
+        assert time.monotonic() - started < 6
+    assert "cannot reach the Chroma server" in capsys.readouterr().err
