@@ -242,6 +242,8 @@ def _describe(exc: BaseException) -> str:
     storage = _storage_problem(exc)
     if storage:
         return storage
+    if type(exc).__module__.startswith("chromadb"):
+        return f"the collection could not be read ({type(exc).__name__}: {first_line[:200]}); run: assistant doctor"
     if "Connect" in type(exc).__name__ or "Timeout" in type(exc).__name__:
         return f"cannot reach the LLM server ({type(exc).__name__}: {first_line})"
     return f"{type(exc).__name__}: {first_line}" if first_line else type(exc).__name__
