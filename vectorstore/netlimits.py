@@ -31,13 +31,6 @@ class ResponseTooLarge(httpx.HTTPError):
         super().__init__(message)
 
 
-class DeadlineExceeded(httpx.ReadTimeout):
-    """The whole exchange went past its deadline (a ``TimeoutException``: reported as a timeout)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-
-
 def _remaining() -> float | None:
     at = getattr(_local, "deadline", None)
     return None if at is None else at - time.monotonic()
@@ -153,10 +146,7 @@ class BoundedTransport(httpx.HTTPTransport):
             _local.deadline = previous
 
         try:
-            response = super().handle_request(request)
-        except httpcore.ReadTimeout as exc:  # pragma: no cover - mapped by httpx already
-            release()
-            raise DeadlineExceeded(str(exc)) from None
+            response = super().handle_request(request)  # a deadline reached is httpx.ReadTimeout here
         except BaseException:
             release()
             raise
