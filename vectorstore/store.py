@@ -290,6 +290,9 @@ class ChromaStore:
         if isinstance(failure, StoreError):
             raise failure
         reason = chroma_failure(failure, native[0] if native else "")
+        lowered = reason.lower()
+        if any(word in lowered for word in ("readonly", "read-only", "disk is full", "no space", "permission")):
+            raise StoreError(write_failure(failure, path.parent)) from None  # not damage: the disk or its rights
         if url:
             raise StoreError(f"the Chroma server at {url} failed to open collection {collection!r} ({reason})")
         db = path / CHROMA_DB
