@@ -139,18 +139,45 @@ class Doctor:
             store.collection.query(query_embeddings=[list(embeddings[0])], n_results=1, include=[])
 
     def _collection_lost(self, db: Path, reason: str) -> None:
-        """The collection cannot be read: say what can be recovered, and with --repair re-ingest it."""
+        """The collection cannot be read: say what can be recovered, and with --repair recover it: its
+        passages re-embedded when their texts survive in chroma.sqlite3 (only the vector index was
+        damaged), else the recorded sources re-ingested."""
+        from vectorstore.health import sqlite_problem
+        from vectorstore.rebuild import stored_passages
+
+        readable = not self.settings.chroma_url and db.is_file() and sqlite_problem(db, thorough=True) is None
+        survivors = stored_passages(db, self.settings.collection) if readable else []
         sources = recorded_sources(self._index_dir())
-        if sources is None:
+        if survivors:
+            how = f"the texts of its {len(survivors)} passages survive in {db.name}: they can be embedded again"
+        elif sources is None:
             how = "no record of its sources survives (duplicates.sqlite is missing or damaged): ingest them again"
         else:
             how = f"{len(sources)} sources are recorded in duplicates.sqlite"
         if not self.repair:
             self._add("collection", db, "damaged", f"{reason}; it cannot be rebuilt from the other files; {how}"
-                      + ("; run: assistant doctor --repair" if sources else ""))
+                      + ("; run: assistant doctor --repair" if sources or survivors else ""))
             return None
-        self._reingest(db, reason, sources or [])
+        if survivors:
+            self._reembed(db, reason, survivors)
+        else:
+            self._reingest(db, reason, sources or [])
         return None
+
+    def _reembed(self, db: Path, reason: str, survivors: list[Any]) -> None:
+        """Set the damaged Chroma folder aside and write its surviving passages into a new one, embedded
+        again (same ids and metadata: the keyword index and the registry stay valid)."""
+        from assistant.services import Services
+        from vectorstore.rebuild import reembed, set_aside
+
+        folder = self.settings.store_dir / "chroma"
+        kept = set_aside(folder)
+        fresh = Services(self.settings, status=self.services.status, warn=self.problems.append)
+        fresh.holds_lock = True
+        count = reembed(fresh.store, survivors, fresh.embedder.embed_documents)
+        self._add("collection", db, "repaired", f"{reason}; set aside as {kept.name if kept else '-'}; "
+                  f"{count} passages embedded again from the texts that survived")
+        self.services = fresh
 
     def _index_dir(self) -> Path:
         s = self.settings

@@ -101,3 +101,51 @@ def rebuild_duplicates(store: ChromaStore, duplicates: Any) -> int:
             store.set_cluster(aid, cluster)
     return len(order)
 
+
+
+def stored_passages(db: Path, collection: str) -> list[tuple[str, str, dict[str, Any]]]:
+    """``(id, text, metadata)`` of every passage of ``collection`` read straight from Chroma's SQLite file,
+    without Chroma: what survives when the vector index files are damaged (the vectors live there, the
+    texts and metadata here). Empty when the file cannot be read."""
+    import sqlite3
+
+    try:
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        try:
+            rows = con.execute(
+                "SELECT e.embedding_id, m.key, m.string_value, m.int_value, m.float_value, m.bool_value"
+                " FROM embeddings e JOIN segments s ON s.id = e.segment_id"
+                " JOIN collections c ON c.id = s.collection JOIN embedding_metadata m ON m.id = e.id"
+                " WHERE c.name = ?",
+                (collection,),
+            ).fetchall()
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return []
+    texts: dict[str, str] = {}
+    metas: dict[str, dict[str, Any]] = {}
+    for pid, key, text, integer, real, boolean in rows:
+        if key == "chroma:document":
+            texts[pid] = text or ""
+            continue
+        value = text if text is not None else integer if integer is not None else real
+        if value is None and boolean is not None:
+            value = bool(boolean)
+        if value is not None:
+            metas.setdefault(pid, {})[key] = value
+    return [(pid, texts.get(pid, ""), metas.get(pid, {})) for pid in sorted(texts.keys() | metas.keys())]
+
+
+def reembed(store: ChromaStore, passages: list[tuple[str, str, dict[str, Any]]], embed: Any, batch: int = 256) -> int:
+    """Write ``passages`` (from ``stored_passages``) into ``store`` with vectors computed again by
+    ``embed`` (a list of texts -> vectors), under their own ids and metadata; returns how many."""
+    for at in range(0, len(passages), batch):
+        part = passages[at : at + batch]
+        hits = [Hit(pid, text, meta, 0.0) for pid, text, meta in part]
+        vectors = embed([keyword_text(h) for h in hits])
+        store.collection.upsert(
+            ids=[h.passage_id for h in hits], documents=[h.text for h in hits],
+            metadatas=[h.metadata for h in hits], embeddings=vectors,
+        )
+    return len(passages)

@@ -275,3 +275,35 @@ def test_a_chroma_server_that_never_answers_is_cut_off(tmp_path, monkeypatch, ca
         assert main(["sources", "--data-dir", str(tmp_path / "d"), "--chroma-url", server.url]) == 1
         assert time.monotonic() - started < 6
     assert "cannot reach the Chroma server" in capsys.readouterr().err
+
+
+def test_zeroed_vector_index_is_named_and_embedded_again(data, tmp_path, free_port, capsys):
+    """Was: "Failed to apply logs to the hnsw segment writer" on every command. The texts survive in
+    chroma.sqlite3, so ``doctor --repair`` embeds them again (more than Chroma keeps in its log: the
+    vector index is on disk only past ~1,000 passages)."""
+    import random
+
+    rng = random.Random(3)
+    syllables = ("ba", "ki", "lo", "me", "nu", "pa", "ri", "sa", "tu", "wa")
+    vocab = [a + b for a in syllables for b in ("ngan", "rat", "lis")]
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(55):
+        sentences = [" ".join(rng.choice(vocab) for _ in range(12)).capitalize() + "." for _ in range(120)]
+        (folder / f"a{i}.txt").write_text(f"Artikel {i}\n" + " ".join(sentences))
+    assert main(["ingest", str(folder)]) == 0
+    capsys.readouterr()
+    segments = [p for p in (data / "store" / "chroma").iterdir() if p.is_dir()]
+    assert segments and any((p / "index_metadata.pickle").exists() for p in segments)
+    for segment in segments:
+        for path in segment.iterdir():
+            path.write_bytes(b"\0" * path.stat().st_size)
+    assert main(["sources"]) == 1
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "cannot be opened" in err and "hnsw" in err.lower()
+    assert main(["doctor"]) == 1
+    assert "they can be embedded again" in capsys.readouterr().out
+    assert main(["doctor", "--repair"]) == 0, capsys.readouterr()
+    assert "embedded again from the texts that survived" in capsys.readouterr().out
+    assert main([*_dead_llm(free_port), "--ask", QUESTION]) == 0
+    assert "Kim Jong Un" in capsys.readouterr().out
