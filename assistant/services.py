@@ -66,7 +66,8 @@ class Services:
             return s.store_dir  # the collection is on the server; local indexes may be missing
         if not s.store_dir.is_dir():
             raise EmptyStore(f"no articles in {s.data_dir} yet; add some with: assistant ingest PATH")
-        if os.access(s.store_dir, os.W_OK) and os.access(s.store_dir / "chroma", os.W_OK | os.X_OK):
+        chroma = s.store_dir / "chroma"
+        if os.access(s.store_dir, os.W_OK) and (not chroma.exists() or os.access(chroma, os.W_OK | os.X_OK)):
             return s.store_dir
         return _read_only_copy(s.store_dir)
 
