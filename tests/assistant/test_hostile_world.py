@@ -307,3 +307,24 @@ def test_zeroed_vector_index_is_named_and_embedded_again(data, tmp_path, free_po
     assert "embedded again from the texts that survived" in capsys.readouterr().out
     assert main([*_dead_llm(free_port), "--ask", QUESTION]) == 0
     assert "Kim Jong Un" in capsys.readouterr().out
+
+
+def test_ask_against_endless_and_crawling_servers_finishes(data, monkeypatch, capsys):
+    """Issue 17, list 1, through ``assistant --ask``: a token a second stops at ``request_timeout``
+    (extractive answer, one warning); an endless stream stops at ``max_tokens``."""
+    import time
+
+    monkeypatch.setenv("ASSISTANT_REQUEST_TIMEOUT", "3")
+    monkeypatch.setenv("ASSISTANT_REFUSAL_CHECK", "false")
+    with HostileServer("slow-token", interval=0.5) as server:
+        started = time.monotonic()
+        assert main(["--llm-backend", "openai", "--openai-base-url", server.url + "/v1", "--ask", QUESTION]) == 0
+        assert time.monotonic() - started < 30
+    captured = capsys.readouterr()
+    assert "did not answer in time" in captured.err and "jawaban ekstraktif" in captured.out
+    monkeypatch.setenv("ASSISTANT_MAX_TOKENS", "64")
+    with HostileServer("endless") as server:
+        started = time.monotonic()
+        assert main(["--llm-backend", "openai", "--openai-base-url", server.url + "/v1", "--ask", QUESTION]) == 0
+        assert time.monotonic() - started < 30
+        assert server.disconnected.wait(5)
