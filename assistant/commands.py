@@ -247,13 +247,16 @@ def run_ingest(settings: Settings, paths: list[str], feeds: list[str] | None = N
 
 def run_sources(settings: Settings, as_json: bool, article_filter: ArticleFilter | None = None) -> int:
     """``assistant sources``: the articles in the collection (those matching ``article_filter``), newest first."""
+    from assistant.cli import CliError
     from vectorstore.filters import matches
-    from vectorstore.store import EmptyStore
+    from vectorstore.store import EmptyStore, MissingDataDir
 
     services = _services(settings, reader=True)
     try:
         where = services.where_for(article_filter)
         stored = services.store.articles().values()
+    except MissingDataDir as exc:
+        raise CliError(str(exc)) from None
     except EmptyStore:
         where, stored = None, []
     articles = [a for a in stored if matches(_article_meta(a), where)]

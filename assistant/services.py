@@ -55,13 +55,13 @@ class Services:
         a read-only data directory, a private copy of it (removed at exit)."""
         import os
 
-        from vectorstore.store import EmptyStore, StoreError
+        from vectorstore.store import EmptyStore, MissingDataDir
 
         s = self.settings
         if not self.reader:
             return s.store_dir
         if not s.data_dir.is_dir():
-            raise StoreError(f"no such data directory: {s.data_dir} (check --data-dir; nothing was created)")
+            raise MissingDataDir(f"no such data directory: {s.data_dir} (check --data-dir; nothing was created)")
         if not s.store_dir.is_dir() and s.chroma_url:
             return s.store_dir  # the collection is on the server; local indexes may be missing
         if not s.store_dir.is_dir():

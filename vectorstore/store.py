@@ -33,6 +33,10 @@ class EmptyStore(StoreError):
     """There is no collection yet (nothing was created by looking for it)."""
 
 
+class MissingDataDir(EmptyStore):
+    """The data directory itself does not exist (a mistyped ``--data-dir``, or nothing ingested yet)."""
+
+
 class StoreDamaged(StoreError):
     """A file of the collection is damaged or missing; the message names it and says what it held."""
 
