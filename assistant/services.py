@@ -60,7 +60,7 @@ class Services:
         s = self.settings
         if not self.reader:
             return s.store_dir
-        if not s.data_dir.is_dir():
+        if not s.data_dir.is_dir() and not s.chroma_url:
             raise MissingDataDir(f"no such data directory: {s.data_dir} (check --data-dir; nothing was created)")
         if not s.store_dir.is_dir() and s.chroma_url:
             return s.store_dir  # the collection is on the server; local indexes may be missing

@@ -174,7 +174,7 @@ class Ingester:
         report = IngestReport()
         with self._writing():
             self._repair()
-            self._rebuild_lost_indexes()
+            self._rebuild_lost_indexes(report)
         stored = self.store.articles()
         keyword_states = self.keyword.article_states()
         indexed = self.duplicates.indexed() if self.duplicates is not None else set()
@@ -302,7 +302,7 @@ class Ingester:
             self.keyword.registry.settle(versions)
         return len(texts)
 
-    def _rebuild_lost_indexes(self) -> None:
+    def _rebuild_lost_indexes(self, report: IngestReport) -> None:
         """An empty keyword index (or duplicate index) beside a collection that has passages was lost
         (deleted, or set aside as damaged): rebuild it from Chroma before anything else is written."""
         from vectorstore.rebuild import rebuild_duplicates, rebuild_keyword
@@ -312,7 +312,7 @@ class Ingester:
         if not self.keyword.article_passage_counts():
             rebuild_keyword(self.store, self.keyword)
         if self.duplicates is not None and not self.duplicates.indexed():
-            rebuild_duplicates(self.store, self.duplicates)
+            rebuild_duplicates(self.store, self.duplicates, report.duplicates)
 
     def _repair(self) -> None:
         """Finish what an interrupted write or removal left: delete the passages no reader sees (of

@@ -79,9 +79,10 @@ def article_text(hits: list[Hit]) -> str:
     return "".join(buffer)
 
 
-def rebuild_duplicates(store: ChromaStore, duplicates: Any) -> int:
+def rebuild_duplicates(store: ChromaStore, duplicates: Any, joined: list[tuple[str, str]] | None = None) -> int:
     """Re-cluster every stored article into an empty duplicate index (oldest first, as ingest would have)
-    and record the clusters on the passages; returns the articles indexed."""
+    and record the clusters on the passages; returns the articles indexed. ``joined`` receives
+    ``(source, cluster)`` of each article that joined another's cluster."""
     chosen = _chosen_versions(store)
     def oldest_first(aid: str) -> tuple[int, str]:
         hits = chosen[aid][1]
@@ -99,6 +100,8 @@ def rebuild_duplicates(store: ChromaStore, duplicates: Any) -> int:
         )
         if cluster != meta.get("cluster"):
             store.set_cluster(aid, cluster)
+        if joined is not None and cluster != aid:
+            joined.append((str(meta.get("source", "")), cluster))
     return len(order)
 
 

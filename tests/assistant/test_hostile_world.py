@@ -26,10 +26,9 @@ QUESTION = "Siapa yang memerintahkan pengiriman pasukan Korea Utara ke Rusia?"
 @pytest.fixture(scope="module")
 def built(tmp_path_factory, embedding_path):
     """A data dir holding the sample article (built once; tests get a copy)."""
-    from conftest import SAMPLE
-
+    sample = ROOT / "examples" / "articles" / "korea-utara-akui-kirim-pasukan-ke-rusia.txt"
     data = tmp_path_factory.mktemp("built") / "data"
-    code = main(["ingest", "--data-dir", str(data), "--models-dir", str(embedding_path.parent), str(SAMPLE)])
+    code = main(["ingest", "--data-dir", str(data), "--models-dir", str(embedding_path.parent), str(sample)])
     assert code == 0
     return data
 
