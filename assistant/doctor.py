@@ -169,8 +169,10 @@ class Doctor:
         again (same ids and metadata: the keyword index and the registry stay valid)."""
         from assistant.services import Services
         from vectorstore.rebuild import reembed, set_aside
+        from vectorstore.store import forget_embedded_client
 
         folder = self.settings.store_dir / "chroma"
+        forget_embedded_client(folder)
         kept = set_aside(folder)
         fresh = Services(self.settings, status=self.services.status, warn=self.problems.append)
         fresh.holds_lock = True
@@ -187,9 +189,11 @@ class Doctor:
     def _reingest(self, db: Path, reason: str, sources: list[str]) -> None:
         from assistant.services import Services
         from vectorstore.rebuild import set_aside
+        from vectorstore.store import forget_embedded_client
 
         s = self.settings
         folder = s.store_dir / "chroma"
+        forget_embedded_client(folder)
         kept = set_aside(folder) if folder.exists() else None
         index_dir = self._index_dir()
         for name in ("tokens.sqlite", "duplicates.sqlite"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from collections import defaultdict
 from dataclasses import dataclass
@@ -43,7 +44,23 @@ class StoreDamaged(StoreError):
 
 CHROMA_DB = "chroma.sqlite3"
 _HOLDS = "it holds the passages, their vectors and metadata"
-_RECOVER = "run `assistant doctor` to see what can be recovered (`--repair` re-ingests the recorded sources)"
+_RECOVER = "run `assistant doctor` to see what can be recovered (`--repair` recovers it)"
+
+
+def forget_embedded_client(path: Path) -> None:
+    """Stop and forget the Chroma system this process keeps for the folder ``path`` (Chroma shares one
+    per folder), so the next open reads the files again: after a failed open, or before a damaged
+    folder is set aside and a new one made in its place."""
+    try:
+        from chromadb.api.shared_system_client import SharedSystemClient
+    except ImportError:  # pragma: no cover - chromadb is a dependency
+        return
+    key = str(path)
+    system = SharedSystemClient._identifier_to_system.pop(key, None)
+    SharedSystemClient._identifier_to_refcount.pop(key, None)
+    if system is not None:
+        with contextlib.suppress(Exception):  # a broken system may fail to stop; it is forgotten either way
+            system.stop()
 
 
 def _within(seconds: float, make: Any) -> Any:
@@ -291,6 +308,8 @@ class ChromaStore:
                 failure = exc
         if failure is None:
             return
+        if not url:
+            forget_embedded_client(path)
         if isinstance(failure, StoreError):
             raise failure
         reason = chroma_failure(failure, native[0] if native else "")

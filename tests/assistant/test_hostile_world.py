@@ -297,15 +297,18 @@ def test_zeroed_vector_index_is_named_and_embedded_again(data, tmp_path, free_po
     for segment in segments:
         for path in segment.iterdir():
             path.write_bytes(b"\0" * path.stat().st_size)
-    assert main(["sources"]) == 1
-    err = capsys.readouterr().err
-    assert len(err.strip().splitlines()) == 1 and "cannot be opened" in err and "hnsw" in err.lower()
-    assert main(["doctor"]) == 1
-    assert "they can be embedded again" in capsys.readouterr().out
-    assert main(["doctor", "--repair"]) == 0, capsys.readouterr()
-    assert "embedded again from the texts that survived" in capsys.readouterr().out
-    assert main([*_dead_llm(free_port), "--ask", QUESTION]) == 0
-    assert "Kim Jong Un" in capsys.readouterr().out
+    # fresh processes: this one still holds the vector index it wrote, in memory
+    asked = _run([*_dead_llm(free_port), "--ask", QUESTION], text=True)  # listing needs no vectors; a search does
+    assert asked.returncode == 1
+    (line,) = asked.stderr.strip().splitlines()
+    assert "cannot be opened" in line and "hnsw" in line.lower() and "assistant doctor" in line, line
+    checked = _run(["doctor"], text=True)
+    assert checked.returncode == 1 and "they can be embedded again" in checked.stdout, checked.stdout
+    repaired = _run(["doctor", "--repair"], text=True)
+    assert repaired.returncode == 0, repaired.stdout + repaired.stderr
+    assert "embedded again from the texts that survived" in repaired.stdout
+    again = _run([*_dead_llm(free_port), "--ask", QUESTION], text=True)
+    assert again.returncode == 0 and "Korea Utara" in again.stdout, again.stderr
 
 
 def test_ask_against_endless_and_crawling_servers_finishes(data, monkeypatch, capsys):
