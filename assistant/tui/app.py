@@ -227,6 +227,10 @@ class AssistantApp(App[None]):
         if self.article_count == 0:
             self.notify("no articles yet: /ingest PATH or F2", severity="warning")
             return
+        limit = self.services.settings.max_question_chars
+        if len(text) > limit:
+            self.notify(f"the question is too long ({len(text):,} characters; at most {limit:,})", severity="warning")
+            return
         chat = self.query_one("#chat", VerticalScroll)
         question = QuestionMessage(text)
         answer = AnswerMessage()
