@@ -1,4 +1,4 @@
-"""Turn files (txt, md, html, json, jsonl) into cleaned Articles, or a one-line reason to skip them."""
+"""Turn files (txt, md, html, json, jsonl, pdf, docx) into cleaned Articles, or a one-line reason to skip them."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from vectorstore.documents import Article, normalize_source
 from vectorstore.language import detect_language
 from vectorstore.outlets import outlet_for
 
-SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl"}
+SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl", ".pdf", ".docx"}
 _TITLE_MAX = 200
 _DATE_LINE = re.compile(
     r"^\s*(?:tanggal|tgl\.?|date|dated|published|diterbitkan|dipublikasikan|terbit)\s*:\s*(?P<date>.+?)\s*$",
@@ -320,6 +320,10 @@ def _load_file(path: Path, max_bytes: int) -> list[Article]:
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise LoadError(f"unsupported file type {suffix or '(none)'}")
+    if suffix in {".pdf", ".docx"}:
+        from vectorstore.documents_binary import load_docx, load_pdf
+
+        return [load_pdf(path, max_bytes) if suffix == ".pdf" else load_docx(path, max_bytes)]
     raw = read_text_file(path, max_bytes)
     if not raw.strip():
         raise LoadError("empty file")
