@@ -66,6 +66,7 @@ _MONTH_OR_TIME = re.compile(
     r"kilometer|km|meter|kilogram|derajat|basis|menit|minute|hari|day|jam|hour|pekan|week|tahun|year|ton)"
 )
 _AFTER, _BEFORE = 3, 5
+_CLAUSE_BREAK = re.compile(r"[.;:!?()]|,\s")
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,23 @@ def _measure_at(words: list[str], nearest_last: bool = False) -> tuple[str, int,
     return None
 
 
+def _window(text: str, tokens: list[tuple[str, int, int]], i: int, step: int, size: int) -> list[int]:
+    """Up to ``size`` token indexes after (``step`` 1) or before (-1) token ``i``, not crossing punctuation
+    (a figure's words are in its own clause)."""
+    found = []
+    k = i
+    while len(found) < size:
+        nxt = k + step
+        if not 0 <= nxt < len(tokens):
+            break
+        gap = text[tokens[k][2] : tokens[nxt][1]] if step > 0 else text[tokens[nxt][2] : tokens[k][1]]
+        if _CLAUSE_BREAK.search(gap):
+            break
+        found.append(nxt)
+        k = nxt
+    return found
+
+
 def find_figures(text: str, lang: str) -> list[Figure]:
     """Every figure in ``text`` whose measure the lexicon knows (years, dates, times, money, percentages
     and units of length/weight are not figures here)."""
@@ -130,12 +148,12 @@ def find_figures(text: str, lang: str) -> list[Figure]:
         if after and _MONTH_OR_TIME.match(after[0]):
             continue
         skip = {"orang", "people", "warga", "residents", "lagi", "jiwa", "at", "least"}
-        after_idx = [k for k in range(i + 1, min(len(tokens), i + 1 + _AFTER)) if lower[k] not in skip]
+        after_idx = [k for k in _window(text, tokens, i, 1, _AFTER) if lower[k] not in skip]
         hit = _measure_at([lower[k] for k in after_idx[:2]])
         if hit is not None:
             measure, span = hit[0], (start, tokens[after_idx[min(hit[1] + hit[2], len(after_idx)) - 1]][2])
         else:
-            before_idx = list(range(max(0, i - _BEFORE), i))
+            before_idx = sorted(_window(text, tokens, i, -1, _BEFORE))
             hit = _measure_at([lower[k] for k in before_idx], nearest_last=True)
             if hit is None:
                 continue

@@ -50,11 +50,6 @@ class Story:
         return self.first.date is not None
 
 
-def _days(a: NewsArticle, b: NewsArticle) -> float:
-    assert a.date is not None and b.date is not None
-    return abs((a.date - b.date).total_seconds()) / 86400.0
-
-
 def _merge_copies(articles: list[NewsArticle]) -> tuple[list[NewsArticle], dict[str, list[NewsArticle]]]:
     """One representative per syndicated-copy cluster (its earliest article), and the copies under it."""
     by_cluster: dict[str, list[NewsArticle]] = defaultdict(list)
@@ -77,13 +72,13 @@ def _cluster(heads: list[NewsArticle], similarity: float, max_days: float, penal
 
     vectors = np.stack([h.vector for h in heads])
     distance = 1.0 - np.clip(vectors @ vectors.T, -1.0, 1.0)
-    dated = [h.date is not None for h in heads]
-    for i, j in combinations(range(len(heads)), 2):
-        if dated[i] and dated[j]:
-            distance[i, j] += penalty * max(0.0, _days(heads[i], heads[j]) - max_days)
-        elif dated[i] != dated[j]:
-            distance[i, j] = 2.0  # a dated and an undated article are never one story
-        distance[j, i] = distance[i, j]
+    dated = np.array([h.date is not None for h in heads])
+    stamps = np.array([h.date.timestamp() if h.date is not None else 0.0 for h in heads]) / 86400.0
+    days = np.abs(stamps[:, None] - stamps[None, :])
+    both = dated[:, None] & dated[None, :]
+    distance = distance + np.where(both, penalty * np.maximum(0.0, days - max_days), 0.0)
+    distance[dated[:, None] != dated[None, :]] = 2.0  # a dated and an undated article are never one story
+    np.fill_diagonal(distance, 0.0)
     condensed = distance[np.triu_indices(len(heads), k=1)]
     tree = linkage(condensed, method="average")
     return [int(x) for x in fcluster(tree, t=1.0 - similarity, criterion="distance")]
