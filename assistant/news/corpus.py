@@ -49,6 +49,13 @@ class NewsArticle:
         """The publication day (YYYY-MM-DD), empty when undated."""
         return self.date.strftime("%Y-%m-%d") if self.date else ""
 
+    def body(self) -> str:
+        """The text with a leading title line blanked out (same offsets): headlines state figures loosely."""
+        first, _, _rest = self.text.partition("\n")
+        if first.strip() and " ".join(first.split()).lower() == " ".join(self.title.split()).lower():
+            return " " * len(first) + self.text[len(first) :]
+        return self.text
+
     def sentences(self) -> list[tuple[int, int, str]]:
         """``(start, end, sentence)`` of the article's sentences (offsets into ``text``)."""
         return [(s, e, " ".join(self.text[s:e].split())) for s, e in sentence_spans(self.text)]
@@ -105,7 +112,8 @@ def load_articles(
         date = datetime.fromtimestamp(int(meta["date"]), tz=UTC) if meta.get("date") is not None else None
         if date is not None and meta.get("date_iso"):
             with suppress(ValueError):  # keep the article's own time zone (a WIB morning is not the previous day)
-                date = datetime.fromisoformat(str(meta["date_iso"]))
+                local = datetime.fromisoformat(str(meta["date_iso"]))
+                date = local if local.tzinfo else local.replace(tzinfo=UTC)  # naive dates are stored as UTC
         articles.append(
             NewsArticle(
                 article_id=aid,

@@ -13,7 +13,10 @@ from assistant.news.corpus import NewsArticle
 from assistant.news.disagreements import Disagreement, find_disagreements
 from assistant.news.grouping import Story, group_stories
 
-_DATELINE_START = re.compile(r"^[\w. ]{0,40}[-–]\s*\d{1,2}[/ ]")  # "Kompas.com - 09/05/2025, 07:30 WIB"
+# "Kompas.com - 09/05/2025, 07:30 WIB", "Jakarta, 29 April 2025 - ..."
+_DATELINE_START = re.compile(
+    r"^[\w. ]{0,40}\s[-–]\s+\d{1,2}/\d{1,2}/\d{2,4}|^[A-Z][\w ]{0,30},\s+\d{1,2}\s+\w+\s+\d{4}\s*[-–]"
+)
 _MIN_WORDS = 6
 
 

@@ -64,7 +64,7 @@ def find_disagreements(
     by_measure: dict[str, list[tuple[NewsArticle, int, Figure]]] = {}
     for article, n in reports:
         seen: set[str] = set()
-        for fig in find_figures(article.text, article.lang):
+        for fig in find_figures(article.body(), article.lang):
             if fig.measure not in seen:
                 seen.add(fig.measure)
                 by_measure.setdefault(fig.measure, []).append((article, n, fig))

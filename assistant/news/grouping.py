@@ -18,8 +18,8 @@ from assistant.news.corpus import NewsArticle, sort_key
 
 # Measured on tests/fixtures/news_corpus (43 articles, 13 known stories); see the README's digest section.
 SIMILARITY = 0.86
-MAX_DAYS = 7.0
-DAY_PENALTY = 0.02
+MAX_DAYS = 14.0
+DAY_PENALTY = 0.005
 
 
 @dataclass

@@ -10,6 +10,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
 from assistant.commands import err, out
+from assistant.news.render import digest_lines, follow_lines, timeline_lines
 from assistant.terminal import safe
 
 if TYPE_CHECKING:
@@ -62,8 +63,9 @@ def _window(services: Any, article_filter: ArticleFilter | None, what: str) -> l
     return articles
 
 
-def _cite(n: int, page: int | None) -> str:
-    return f"[{n}, p. {page}]" if page else f"[{n}]"
+def _print(lines: list[tuple[str, str]]) -> None:
+    for text, style in lines:
+        out.print(Text(text, style=style))
 
 
 def run_digest(settings: Settings, article_filter: ArticleFilter | None, as_json: bool, by: str) -> int:
@@ -104,38 +106,10 @@ def run_digest(settings: Settings, article_filter: ArticleFilter | None, as_json
         return 0 if not digest.missing else EXIT_PARTIAL
     if filter_text:
         err.print(Text(f"(articles: {safe(filter_text)})", style="dim"))
-    undated_started = False
-    for i, ds in enumerate(digest.stories, 1):
-        story = ds.story
-        if not story.dated and not undated_started:
-            undated_started = True
-            out.print(Text("Undated articles (no publication date; grouped by similarity only)", style="bold"))
-        span = story.first.day if story.first.day == story.last.day else f"{story.first.day} → {story.last.day}"
-        head = Text(f"{i}. ", style="bold")
-        head.append(span or "undated", style="bold cyan")
-        head.append(f" · {safe(', '.join(_outlets(ds)))} · {story.size} article{'s' * (story.size != 1)}", style="dim")
-        out.print(head)
-        for sentence, n, page in ds.sentences:
-            out.print(Text("   " + safe(sentence) + " " + _cite(n, page)))
-        for a in story.articles:
-            line = f"   [{ds.numbers[a.article_id]}] {safe(a.outlet or '?')} {a.day or 'undated'} · {safe(a.title)}"
-            copies = story.copies.get(a.article_id, [])
-            if copies:
-                line += " (also: " + ", ".join(f"{safe(c.outlet or c.source)} {c.day}".strip() for c in copies) + ")"
-            out.print(Text(line, style="dim"))
-        for d in ds.disagreements:
-            out.print(Text("   outlets disagree · " + safe(d.line()), style="yellow"))
-    out.print(Text(digest.coverage_line, style="bold"))
-    if undated and article_filter is not None and (article_filter.since or article_filter.until):
-        out.print(Text(f"({undated} undated articles are outside any date window)", style="dim"))
+    windowed = article_filter is not None and (article_filter.since or article_filter.until)
+    _print(digest_lines(digest, undated if windowed else 0))
     err.print(Text(f"digest of {digest.article_count} articles in {timings['total_s']:.2f}s", style="dim"))
     return 0 if not digest.missing else EXIT_PARTIAL
-
-
-def _outlets(ds: Any) -> list[str]:
-    from assistant.news.digest import outlets_of
-
-    return outlets_of(ds.story)
 
 
 def run_timeline(settings: Settings, query: str, article_filter: ArticleFilter | None, as_json: bool) -> int:
@@ -176,23 +150,7 @@ def run_timeline(settings: Settings, query: str, article_filter: ArticleFilter |
             }
         )
         return 0
-    for e in timeline.events:
-        cites = "".join(_cite(n, e.page if n == e.citation else None) for n in [e.citation, *e.also])
-        line = Text(f"{e.label:<22} ", style="bold cyan" if e.from_text else "cyan")
-        line.append(f"{safe(e.sentence)} {cites} ")
-        line.append(f"({safe(e.outlet or '?')}" + (f", published {e.published})" if e.from_text else ")"), style="dim")
-        out.print(line)
-    for d in timeline.disagreements:
-        out.print(Text("outlets disagree · " + safe(d.line()), style="yellow"))
-    out.print(Text("Sources", style="bold"))
-    for a in timeline.articles:
-        out.print(
-            Text(
-                f" [{numbers[a.article_id]}] {safe(a.title)}  ({a.day or 'undated'} · {safe(a.outlet)} · "
-                f"{safe(a.source)})",
-                style="dim",
-            )
-        )
+    _print(timeline_lines(timeline))
     err.print(
         Text(
             f"timeline of {len(timeline.events)} events from {len(timeline.articles)} articles in {elapsed:.2f}s",
@@ -263,14 +221,7 @@ def run_follow(settings: Settings, action: str, value: list[str], as_json: bool)
             ]
         )
         return 0
-    for i, (q, evidence) in enumerate(report, 1):
-        out.print(Text(f"[{i}] {safe(q['question'])}", style="bold"))
-        if not evidence:
-            out.print(Text("    nothing new since the last look", style="dim"))
-        for n, e in enumerate(evidence, 1):
-            a = e.article
-            out.print(Text(f"    {safe(e.sentence)} {_cite(n, e.passage.page)}"))
-            out.print(Text(f"      [{n}] {safe(a.title)} ({a.day or 'undated'} · {safe(a.outlet)})", style="dim"))
+    _print(follow_lines(report))
     return 0
 
 
