@@ -60,6 +60,11 @@ class NewsArticle:
         """``(start, end, sentence)`` of the article's sentences (offsets into ``text``)."""
         return [(s, e, " ".join(self.text[s:e].split())) for s, e in sentence_spans(self.text)]
 
+    def page_at(self, offset: int) -> int | None:
+        """The PDF page holding character ``offset``: that of the last passage starting at or before it."""
+        pages = [p.page for p in self.passages if p.start <= offset and p.page]
+        return max(pages) if pages else None
+
     def passage_at(self, offset: int) -> NewsPassage | None:
         """The passage holding character ``offset`` (the first one, where passages overlap)."""
         return next((p for p in self.passages if p.start <= offset < p.end), None)

@@ -90,13 +90,17 @@ def outlets_of(story: Story) -> list[str]:
     return names
 
 
+def is_prose(sentence: str, article: NewsArticle) -> bool:
+    """Whether a sentence is the article's prose (not its title, a dateline or a fragment)."""
+    title = " ".join(article.title.split()).lower()
+    return not (sentence.lower() == title or _DATELINE_START.match(sentence) or len(sentence.split()) < _MIN_WORDS)
+
+
 def lead_sentence(article: NewsArticle) -> tuple[str, int] | None:
     """The article's first sentence of prose (not its title or dateline) and where it starts."""
-    title = " ".join(article.title.split()).lower()
     for start, _end, sentence in article.sentences():
-        if sentence.lower() == title or _DATELINE_START.match(sentence) or len(sentence.split()) < _MIN_WORDS:
-            continue
-        return sentence, start
+        if is_prose(sentence, article):
+            return sentence, start
     return None
 
 
@@ -105,22 +109,17 @@ def _overlap(a: str, b: str) -> float:
     return len(wa & wb) / max(1, min(len(wa), len(wb)))
 
 
-def _page(article: NewsArticle, start: int) -> int | None:
-    passage = article.passage_at(start)
-    return passage.page if passage else None
-
-
 def summarize(story: Story, numbers: dict[str, int]) -> list[tuple[str, int, int | None]]:
     """One or two cited sentences (with the PDF page they are on): the first report's lead, and the
     latest report's lead when it was published on a later day and says something else."""
     chosen: list[tuple[str, int, int | None]] = []
     first = lead_sentence(story.first)
     if first:
-        chosen.append((first[0], numbers[story.first.article_id], _page(story.first, first[1])))
+        chosen.append((first[0], numbers[story.first.article_id], story.first.page_at(first[1])))
     if story.last is not story.first and story.last.day != story.first.day:
         last = lead_sentence(story.last)
         if last and (not chosen or _overlap(last[0], chosen[0][0]) < 0.6):
-            chosen.append((last[0], numbers[story.last.article_id], _page(story.last, last[1])))
+            chosen.append((last[0], numbers[story.last.article_id], story.last.page_at(last[1])))
     if not chosen:  # no sentence of prose: the title stands for the story
         chosen.append((story.first.title or story.first.source, numbers[story.first.article_id], None))
     return chosen

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from assistant.news.corpus import NewsArticle, NewsPassage, relevant_passages
-from assistant.news.digest import lead_sentence
+from assistant.news.digest import is_prose, lead_sentence
 from assistant.news.disagreements import Disagreement, find_disagreements
 from assistant.news.event_dates import stated_dates
 from assistant.news.grouping import group_stories
@@ -79,17 +79,13 @@ def _events_of(article: NewsArticle, passages: list[NewsPassage], n: int) -> lis
     events: list[Event] = []
     lead = lead_sentence(article)
     for start, _end, sentence in article.sentences():
-        if not any(p.start <= start < p.end for p in passages):
+        if not any(p.start <= start < p.end for p in passages) or not is_prose(sentence, article):
             continue
         days = stated_dates(sentence, published)
         if days:
-            page = next((p.page for p in passages if p.start <= start < p.end), None)
-            events.append(Event(days[0], sentence, n, article.outlet, article.day, True, page))
+            events.append(Event(days[0], sentence, n, article.outlet, article.day, True, article.page_at(start)))
     if lead is not None and not any(e.sentence == lead[0] for e in events):
-        passage = article.passage_at(lead[1])
-        events.append(
-            Event(published, lead[0], n, article.outlet, article.day, False, passage.page if passage else None)
-        )
+        events.append(Event(published, lead[0], n, article.outlet, article.day, False, article.page_at(lead[1])))
     return events
 
 

@@ -21,7 +21,7 @@ from assistant.news.subscriptions import SubscriptionError, Subscriptions
 def article(aid, text, outlet="Kompas.com", day=6, lang="id", vector=(1.0, 0.0, 0.0), cluster=None, title=""):
     vec = np.asarray(vector, dtype=np.float32)
     vec = vec / np.linalg.norm(vec)
-    when = datetime(2025, 5, day, 9, 0, tzinfo=UTC) if day else None
+    when = datetime(2025, 5, 1, 9, 0, tzinfo=UTC) + timedelta(days=day - 1) if day else None
     return NewsArticle(
         aid,
         title or f"Judul {aid}",
@@ -102,7 +102,7 @@ def test_grouping_uses_similarity_dates_and_copies():
     a1 = article("a1", "x", day=5, vector=(1, 0.1, 0))
     a2 = article("a2", "x", day=6, vector=(1, 0.12, 0.02))
     copy = article("a3", "x", day=6, vector=(1, 0.1, 0), cluster="a1")
-    far = article("a4", "x", day=28, vector=(1, 0.11, 0))  # same subject, three weeks later
+    far = article("a4", "x", day=70, vector=(1, 0.11, 0))  # same subject, two months later
     other = article("b1", "x", day=6, vector=(0, 1, 0))
     undated = article("u1", "x", day=None, vector=(1, 0.1, 0))
     stories = group_stories([a1, a2, copy, far, other, undated])
