@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -124,3 +125,21 @@ def new_evidence(
 def relevant_ids(articles: list[NewsArticle], query_vector: list[float], floor: float) -> set[str]:
     """Every relevant passage's id (all are marked seen after a look, shown or not)."""
     return {p.passage_id for _, _, p in relevant_passages(articles, query_vector, floor, MARGIN)}
+
+
+def look(
+    follows: FollowList,
+    questions: list[dict[str, Any]],
+    articles: list[NewsArticle],
+    embed_query: Callable[[str], list[float]],
+    floor: float,
+) -> list[tuple[dict[str, Any], list[Evidence]]]:
+    """What is new for each followed question; every relevant passage is then marked seen (and saved)."""
+    report = []
+    for q in questions:
+        vector = embed_query(q["question"])
+        report.append((q, new_evidence(q["question"], set(q.get("seen", [])), articles, vector, floor)))
+        q["seen"] = sorted(set(q.get("seen", [])) | relevant_ids(articles, vector, floor))
+        q["last_look"] = _now()
+    follows.save(questions)
+    return report

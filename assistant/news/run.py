@@ -162,7 +162,7 @@ def run_timeline(settings: Settings, query: str, article_filter: ArticleFilter |
 
 def run_follow(settings: Settings, action: str, value: list[str], as_json: bool) -> int:
     """``assistant follow [add QUESTION | list | rm N]``; with no action, what is new for each question."""
-    from assistant.news.follow import FollowError, FollowList, new_evidence, relevant_ids
+    from assistant.news.follow import FollowError, FollowList, look
 
     follows = FollowList(Path(settings.data_dir) / "follow.json")
     try:
@@ -188,14 +188,7 @@ def run_follow(settings: Settings, action: str, value: list[str], as_json: bool)
         raise _fail('no followed questions; add one with: assistant follow add "QUESTION"', 2)
     services = _services(settings)
     articles = _window(services, None, "follow")
-    report = []
-    for q in questions:
-        vector = services.embedder.embed_query(q["question"])
-        evidence = new_evidence(q["question"], set(q.get("seen", [])), articles, vector, settings.min_relevance)
-        report.append((q, evidence))
-        q["seen"] = sorted(set(q.get("seen", [])) | relevant_ids(articles, vector, settings.min_relevance))
-        q["last_look"] = _now()
-    follows.save(questions)
+    report = look(follows, questions, articles, services.embedder.embed_query, settings.min_relevance)
     if as_json:
         from assistant.cli import print_json
 
@@ -223,12 +216,6 @@ def run_follow(settings: Settings, action: str, value: list[str], as_json: bool)
         return 0
     _print(follow_lines(report))
     return 0
-
-
-def _now() -> str:
-    from datetime import UTC, datetime
-
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def run_feeds(settings: Settings, action: str, value: str | None) -> int:

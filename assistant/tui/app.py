@@ -30,6 +30,9 @@ HELP = """Commands:
   /until WHEN    only articles published until then; /source NAME only this outlet; /lang CODE
   /filters       show the filters; /filters off clears them (/since off clears one)
   /sources       browse and remove articles
+  /digest [size] every story in the filters' window, cited (by size: largest first)
+  /timeline QUERY  the dated events of a story or an entity, cited
+  /follow [add QUESTION | list | rm N]  what is new for your followed questions
   /new           start a new conversation
   /history       open an earlier conversation
   /export [FILE] save this conversation as Markdown with footnotes
@@ -394,6 +397,8 @@ class AssistantApp(App[None]):
             self.export(arg)
         elif name == "/model":
             self.model_command(arg)
+        elif name in {"/digest", "/timeline", "/follow"}:
+            self.news_command(name[1:], arg)
         else:
             self.notify(f"unknown command {name} (see /help)", severity="warning", markup=False)
 
@@ -459,6 +464,23 @@ class AssistantApp(App[None]):
         self.services.switch_llm(arg)
         self.say(f"Switched to {arg}; it loads with the next question.")
         self.set_state("ready")
+
+    @work(thread=True, group="news")
+    def news_command(self, kind: str, arg: str) -> None:
+        """``/digest``, ``/timeline QUERY``, ``/follow ...`` (assistant.news.chat) in the background."""
+        from assistant.news import chat
+
+        try:
+            if kind == "digest":
+                text = chat.digest_text(self.services, self.article_filter, by_size=arg.strip() == "size")
+            elif kind == "timeline":
+                text = chat.timeline_text(self.services, arg, self.article_filter)
+            else:
+                text = chat.follow_text(self.services, arg)
+        except chat.NewsError as exc:
+            self.call_from_thread(self.notify, str(exc), severity="warning", markup=False)
+            return
+        self.call_from_thread(self.say, text, "")
 
     def action_ingest_examples(self) -> None:
         """F2: ingest the bundled example articles."""
