@@ -78,7 +78,9 @@ def run_digest(settings: Settings, article_filter: ArticleFilter | None, as_json
     loaded = time.perf_counter()
     digest = build_digest(articles, by_size=by == "size")
     done = time.perf_counter()
-    undated = sum(a.date is None for a in articles)
+    windowed = article_filter is not None and (article_filter.since or article_filter.until)
+    # with a date window, undated articles are outside it: count them in the collection
+    undated = sum(a.date is None for a in (services.store.articles().values() if windowed else articles))
     timings = {
         "read_s": round(loaded - started, 3),
         "group_s": round(done - loaded, 3),
@@ -106,7 +108,6 @@ def run_digest(settings: Settings, article_filter: ArticleFilter | None, as_json
         return 0 if not digest.missing else EXIT_PARTIAL
     if filter_text:
         err.print(Text(f"(articles: {safe(filter_text)})", style="dim"))
-    windowed = article_filter is not None and (article_filter.since or article_filter.until)
     _print(digest_lines(digest, undated if windowed else 0))
     err.print(Text(f"digest of {digest.article_count} articles in {timings['total_s']:.2f}s", style="dim"))
     return 0 if not digest.missing else EXIT_PARTIAL

@@ -161,3 +161,41 @@ def test_sort_is_deterministic_for_same_time():
     b = article("b", "x", day=6)
     b.date = a.date + timedelta(0)
     assert [s.first.article_id for s in group_stories([b, a], similarity=0.999)] in (["a"], ["b"])
+
+
+def test_answer_sources_show_the_pdf_page(capsys):
+    from assistant.chain import Source
+    from assistant.commands import print_sources
+    from assistant.news.pages import add_pages, source_pages
+
+    sources = [
+        Source(
+            1,
+            "a",
+            "/x/layanan.pdf",
+            "Layanan pulih",
+            "2025-05-28",
+            "Layanan imigrasi normal.",
+            0,
+            20,
+            0.88,
+            passage_id="a:v:1",
+            outlet="ANTARA News",
+        ),
+        Source(2, "b", "https://x/b", "Lain", "2025-05-27", "Teks lain.", 0, 10, 0.8, passage_id="b:v:0"),
+    ]
+
+    class Store:
+        def get_passages(self, ids):
+            from vectorstore.store import Hit
+
+            return [Hit("a:v:1", "", {"page": 2}, 0.0), Hit("b:v:0", "", {}, 0.0)]
+
+    pages = source_pages(Store(), sources)
+    assert pages == {1: 2}
+    print_sources(sources, [1], pages)
+    out = capsys.readouterr().out
+    assert "(2025-05-28 · ANTARA News · /x/layanan.pdf · p. 2 · score 0.88)" in out
+    assert "p. " not in out.split("[2]")[1]
+    data = add_pages({"sources": [{"n": 1}, {"n": 2}]}, pages)
+    assert [s["page"] for s in data["sources"]] == [2, None]
