@@ -199,3 +199,23 @@ def test_answer_sources_show_the_pdf_page(capsys):
     assert "p. " not in out.split("[2]")[1]
     data = add_pages({"sources": [{"n": 1}, {"n": 2}]}, pages)
     assert [s["page"] for s in data["sources"]] == [2, None]
+
+
+def test_cli_bad_input_is_one_line(tmp_path, capsys):
+    from assistant.cli import main
+
+    assert main(["ingest", "--watch", str(tmp_path / "missing")]) == 2
+    assert main(["feeds", "add", "not-a-url"]) == 2
+    assert main(["feeds", "add"]) == 2
+    assert main(["follow", "rm", "1"]) == 2
+    assert main(["follow"]) == 2
+    assert main(["follow", "add", "  "]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert lines == [
+        f"assistant: error: not a folder: {tmp_path / 'missing'}",
+        "assistant: error: not an http(s) URL: 'not-a-url'",
+        "assistant: error: feeds add needs a feed URL",
+        "assistant: error: no followed question '1' (none are followed; see: assistant follow list)",
+        'assistant: error: no followed questions; add one with: assistant follow add "QUESTION"',
+        "assistant: error: the question is empty",
+    ]
