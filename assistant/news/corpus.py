@@ -143,24 +143,3 @@ def sort_key(article: NewsArticle) -> tuple[int, float, str]:
         return (1, 0.0, article.title)
     date = article.date if article.date.tzinfo else article.date.replace(tzinfo=UTC)
     return (0, date.timestamp(), article.title)
-
-
-def relevant_passages(
-    articles: list[NewsArticle], query_vector: list[float], floor: float, margin: float
-) -> list[tuple[float, NewsArticle, NewsPassage]]:
-    """The passages whose cosine similarity to the query is at least ``floor`` and within ``margin`` of
-    the best one, best first (ties by article order, so the result is deterministic)."""
-    q = np.asarray(query_vector, dtype=np.float32)
-    q = q / (np.linalg.norm(q) or 1.0)
-    scored = [
-        (float(p.vector @ q), i, j, a, p)
-        for i, a in enumerate(articles)
-        for j, p in enumerate(a.passages)
-        if p.vector is not None
-    ]
-    if not scored:
-        return []
-    best = max(s[0] for s in scored)
-    keep = [s for s in scored if s[0] >= floor and s[0] >= best - margin]
-    keep.sort(key=lambda s: (-s[0], s[1], s[2]))
-    return [(score, a, p) for score, _, _, a, p in keep]

@@ -13,10 +13,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from assistant.news.corpus import NewsArticle, NewsPassage, relevant_passages
+from assistant.news.corpus import NewsArticle, NewsPassage
+from assistant.news.relevance import relevant_passages
 from vectorstore.chunking import sentence_spans
 
-MARGIN = 0.06
 _MAX_NEW = 8
 
 
@@ -112,7 +112,7 @@ def new_evidence(
     """Passages relevant to ``question`` not in ``seen``, best first (at most one per article, eight in all)."""
     found: list[Evidence] = []
     articles_used: set[str] = set()
-    for score, article, passage in relevant_passages(articles, query_vector, floor, MARGIN):
+    for score, article, passage in relevant_passages(question, articles, query_vector, floor):
         if passage.passage_id in seen or article.cluster in articles_used:
             continue
         articles_used.add(article.cluster)
@@ -122,9 +122,9 @@ def new_evidence(
     return found
 
 
-def relevant_ids(articles: list[NewsArticle], query_vector: list[float], floor: float) -> set[str]:
+def relevant_ids(question: str, articles: list[NewsArticle], query_vector: list[float], floor: float) -> set[str]:
     """Every relevant passage's id (all are marked seen after a look, shown or not)."""
-    return {p.passage_id for _, _, p in relevant_passages(articles, query_vector, floor, MARGIN)}
+    return {p.passage_id for _, _, p in relevant_passages(question, articles, query_vector, floor)}
 
 
 def look(
@@ -139,7 +139,7 @@ def look(
     for q in questions:
         vector = embed_query(q["question"])
         report.append((q, new_evidence(q["question"], set(q.get("seen", [])), articles, vector, floor)))
-        q["seen"] = sorted(set(q.get("seen", [])) | relevant_ids(articles, vector, floor))
+        q["seen"] = sorted(set(q.get("seen", [])) | relevant_ids(q["question"], articles, vector, floor))
         q["last_look"] = _now()
     follows.save(questions)
     return report

@@ -12,13 +12,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from assistant.news.corpus import NewsArticle, NewsPassage, relevant_passages
+from assistant.news.corpus import NewsArticle, NewsPassage
 from assistant.news.digest import is_prose, lead_sentence
 from assistant.news.disagreements import Disagreement, find_disagreements
 from assistant.news.event_dates import stated_dates
 from assistant.news.grouping import group_stories
-
-MARGIN = 0.06
+from assistant.news.relevance import relevant_passages
 
 
 @dataclass
@@ -91,7 +90,7 @@ def _events_of(article: NewsArticle, passages: list[NewsPassage], n: int) -> lis
 
 def build_timeline(query: str, articles: list[NewsArticle], query_vector: list[float], floor: float) -> Timeline:
     """The timeline of ``query`` over ``articles`` (a window's articles with their passage vectors)."""
-    hits = relevant_passages(articles, query_vector, floor, MARGIN)
+    hits = relevant_passages(query, articles, query_vector, floor)
     by_article: dict[str, tuple[NewsArticle, list[NewsPassage]]] = {}
     for _, article, passage in hits:
         by_article.setdefault(article.article_id, (article, []))[1].append(passage)
