@@ -196,6 +196,10 @@ def load_text(path: Path, raw: str) -> Article:
     title = meta.get("title") or title
     date = parse_date(meta.get("date")) or date
     outlet = meta.get("outlet") or meta.get("source")
+    if not outlet:
+        from vectorstore.documents_binary import outlet_from_text
+
+        outlet = outlet_from_text(body)  # "Tempo.co - 21/05/2025, 09:00 WIB"
     return make_article(str(path), body, title, date, meta.get("lang", ""), _title_from_path(path), outlet)
 
 

@@ -94,12 +94,15 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def best_sentence(question: str, text: str) -> str:
-    """The sentence of ``text`` sharing the most words (4+ letters) with the question; the first one on a tie."""
+def best_sentence(question: str, text: str, title: str = "") -> str:
+    """The sentence of ``text`` (not its ``title``) sharing the most words (4+ letters) with the question;
+    the first one on a tie."""
     words = {w.strip("?,.!").lower() for w in question.split() if len(w) > 3}
     best, best_hits = "", -1
     for start, end in sentence_spans(text):
         sentence = " ".join(text[start:end].split())
+        if sentence.lower() == " ".join(title.split()).lower():
+            continue
         hits = sum(1 for w in sentence.lower().split() if w.strip("?,.!\"'()") in words)
         if hits > best_hits and len(sentence) >= 15:
             best, best_hits = sentence, hits
@@ -116,7 +119,7 @@ def new_evidence(
         if passage.passage_id in seen or article.cluster in articles_used:
             continue
         articles_used.add(article.cluster)
-        found.append(Evidence(best_sentence(question, passage.text), article, passage, score))
+        found.append(Evidence(best_sentence(question, passage.text, article.title), article, passage, score))
         if len(found) >= _MAX_NEW:
             break
     return found

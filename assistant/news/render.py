@@ -73,5 +73,6 @@ def follow_lines(report: list[tuple[dict[str, Any], list[Any]]]) -> list[Line]:
         for n, e in enumerate(evidence, 1):
             a = e.article
             lines.append((f"    {safe(e.sentence)} {cite(n, e.passage.page)}", ""))
-            lines.append((f"      [{n}] {safe(a.title)} ({a.day or 'undated'} · {safe(a.outlet)})", "dim"))
+            where = " · ".join(x for x in (a.day or "undated", safe(a.outlet)) if x)
+            lines.append((f"      [{n}] {safe(a.title)} ({where})", "dim"))
     return lines
