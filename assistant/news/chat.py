@@ -74,3 +74,29 @@ def follow_text(services: Any, arg: str) -> str:
     return _text(
         follow_lines(look(follows, questions, articles, services.embedder.embed_query, services.settings.min_relevance))
     )
+
+
+def follow_notice(services: Any) -> str | None:
+    """After an ingest in the chat: which followed questions have new evidence (nothing is marked seen)."""
+    from assistant.news.corpus import load_articles
+    from assistant.news.follow import FollowList, new_evidence
+
+    questions = FollowList(Path(services.settings.data_dir) / "follow.json").load()
+    if not questions:
+        return None
+    articles = load_articles(services.store)
+    fresh = [
+        i
+        for i, q in enumerate(questions, 1)
+        if new_evidence(
+            q["question"],
+            set(q.get("seen", [])),
+            articles,
+            services.embedder.embed_query(q["question"]),
+            services.settings.min_relevance,
+        )
+    ]
+    if not fresh:
+        return None
+    listed = ", ".join(f"[{i}]" for i in fresh)
+    return f"New evidence for followed question{'s' * (len(fresh) > 1)} {listed}: /follow shows it"

@@ -521,6 +521,20 @@ class AssistantApp(App[None]):
             summary += f" {len(report.duplicates)} near-duplicate(s) grouped with stored articles."
         skipped = "".join(f"\n  skipped {s.path}: {s.reason}" for s in report.skipped[:20])
         self.call_from_thread(self.ingest_done, count, summary + skipped)
+        if report.articles_written:
+            self.follow_notice()
+
+    @work(thread=True, group="news")
+    def follow_notice(self) -> None:
+        """Tell when an ingest brought new evidence for a followed question (assistant.news.chat)."""
+        from assistant.news.chat import follow_notice
+
+        try:
+            notice = follow_notice(self.services)
+        except Exception:  # noqa: BLE001 - a notice must never break the chat
+            return
+        if notice:
+            self.call_from_thread(self.notify, notice, markup=False)
 
     def ingest_progress(self, articles: int, passages: int) -> None:
         """Show the ingest progress bar (indeterminate: the number of articles is not known ahead)."""

@@ -56,5 +56,15 @@ async def test_news_slash_commands(tmp_path, embedding_path):
         await _wait(pilot, lambda: "Following [1]" in _chat(app))
         await _send(pilot, app, "/follow")
         await _wait(pilot, lambda: "(2025-05-0" in _chat(app))  # the evidence: Sukabumi reports of 6-9 May
+        new = tmp_path / "susulan.txt"
+        new.write_text(
+            "Korban Banjir Sukabumi Bertambah\n\nTempo.co - 10/05/2025, 08:00 WIB\nKorban meninggal banjir bandang "
+            "Sukabumi bertambah menjadi 18 orang setelah satu jenazah ditemukan di hilir Sungai Cidadap.",
+            encoding="utf-8",
+        )
+        await _send(pilot, app, f"/ingest {new}")
+        await _wait(
+            pilot, lambda: any("New evidence for followed question [1]" in n.message for n in app._notifications)
+        )
         await _send(pilot, app, "/follow rm 9")
         await _wait(pilot, lambda: any("no followed question '9'" in n.message for n in app._notifications))
