@@ -87,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument(
         "--feed", action="append", default=[], metavar="URL", help="an RSS/Atom feed (new items only; repeatable)"
     )
+    ingest.add_argument("--watch", metavar="DIR", help="ingest DIR, then apply new, changed and deleted files")
     _add_common(ingest, suppress=True)
 
     chat = sub.add_parser("chat", help="open the chat (the default with no command)")
@@ -124,6 +125,10 @@ def build_parser() -> argparse.ArgumentParser:
     models.add_argument("action", nargs="?", choices=["status", "prepare"], default="status")
     models.add_argument("--verify", action="store_true", help="with status: hash the GGUF files")
     _add_common(models, suppress=True)
+
+    from assistant.news.cli import add_news_parsers
+
+    add_news_parsers(sub, _add_common, _add_filters)
     return parser
 
 
@@ -290,6 +295,14 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return run_chat(settings)
     from assistant import commands
 
+    if command == "ingest" and args.watch:
+        from assistant.news.run import run_watch
+
+        return run_watch(settings, args.watch)
+    if command in {"digest", "timeline", "follow", "feeds"}:
+        from assistant.news import run
+
+        return run.dispatch(settings, args, _filter)
     if command == "ingest":
         if not args.paths and not args.feed:
             raise CliError("give files, folders, URLs or --feed URL", EXIT_USAGE)

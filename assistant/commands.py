@@ -94,8 +94,8 @@ def format_date(value: str | int | None) -> str:
     return str(value)[:10]
 
 
-def print_sources(sources: list[Source], cited: list[int]) -> None:
-    """The numbered sources under an answer; cited ones first and marked."""
+def print_sources(sources: list[Source], cited: list[int], pages: dict[int, int] | None = None) -> None:
+    """The numbered sources under an answer; cited ones first and marked; ``pages``: PDF page per source."""
     if not sources:
         return
     out.print()
@@ -106,7 +106,8 @@ def print_sources(sources: list[Source], cited: list[int]) -> None:
         mark = "*" if s.n in cited else " "
         head = Text(f"{mark}[{s.n}] ", style="bold cyan" if s.n in cited else "dim")
         head.append(safe(s.title or s.source), style="bold" if s.n in cited else "")
-        parts = (format_date(s.date), safe(s.outlet), safe(s.source), f"score {s.score:.2f}")
+        page = f"p. {pages[s.n]}" if pages and s.n in pages else ""
+        parts = (format_date(s.date), safe(s.outlet), safe(s.source), page, f"score {s.score:.2f}")
         head.append(f"  ({' · '.join(x for x in parts if x)})", style="dim")
         out.print(head)
         if s.also_reported_by and s.article_id not in named:
@@ -153,7 +154,9 @@ def run_ask(settings: Settings, question: str, as_json: bool, article_filter: Ar
         result = answerer.ask(question, where=where)
         if result.llm_error:
             _warn_extractive(result.llm_error)
-        data = result.to_json()
+        from assistant.news.pages import add_pages, source_pages
+
+        data = add_pages(result.to_json(), source_pages(services.store, result.sources))
         data["filter"] = article_filter.describe() if article_filter is not None and article_filter.active else None
         print_json(data)
         return 0
@@ -196,7 +199,9 @@ def run_ask(settings: Settings, question: str, as_json: bool, article_filter: Ar
         out.print(Text("not supported by its cited passage: ", style="yellow") + Text(safe(sentence)))
     if answer.dates_note:
         out.print(Text(safe(answer.dates_note), style="italic"))
-    print_sources(answer.sources, answer.citations)
+    from assistant.news.pages import source_pages
+
+    print_sources(answer.sources, answer.citations, source_pages(services.store, answer.sources))
     return 0
 
 

@@ -1,4 +1,4 @@
-"""Turn files (txt, md, html, json, jsonl) into cleaned Articles, or a one-line reason to skip them."""
+"""Turn files (txt, md, html, json, jsonl, pdf, docx) into cleaned Articles, or a one-line reason to skip them."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from vectorstore.language import detect_language
 from vectorstore.outlets import outlet_for
 from vectorstore.quality import text_problem
 
-SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl"}
+SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl", ".pdf", ".docx"}
 _TITLE_MAX = 200
 _DATE_LINE = re.compile(
     r"^\s*(?:tanggal|tgl\.?|date|dated|published|diterbitkan|dipublikasikan|terbit)\s*:\s*(?P<date>.+?)\s*$",
@@ -226,6 +226,10 @@ def load_text(path: Path, raw: str) -> Article:
     title = meta.get("title") or title
     date = parse_date(meta.get("date")) or date
     outlet = meta.get("outlet") or meta.get("source")
+    if not outlet:
+        from vectorstore.documents_binary import outlet_from_text
+
+        outlet = outlet_from_text(body)  # "Tempo.co - 21/05/2025, 09:00 WIB"
     return make_article(str(path), body, title, date, meta.get("lang", ""), _title_from_path(path), outlet)
 
 
@@ -415,6 +419,10 @@ def _load_file(path: Path, max_bytes: int) -> list[Article | Skipped]:
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise LoadError(f"unsupported file type {suffix or '(none)'}")
+    if suffix in {".pdf", ".docx"}:
+        from vectorstore.documents_binary import load_docx, load_pdf
+
+        return [load_pdf(path, max_bytes) if suffix == ".pdf" else load_docx(path, max_bytes)]
     raw = read_text_file(path, max_bytes)
     if not raw.strip():
         raise LoadError("empty file")

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from vectorstore.documents import Article, Passage
+from vectorstore.documents_binary import page_of
 from vectorstore.memory import release_freed_memory
 from vectorstore.versions import RegistryView, VersionRegistry, passage_version, version_tag
 
@@ -210,6 +211,9 @@ def passage_metadata(article: Article, passage: Passage, total: int, chunking: s
     if article.date is not None:
         meta["date"] = epoch(article.date)
         meta["date_iso"] = article.date.isoformat()
+    page = page_of(article.extra, passage.start)
+    if page is not None:  # PDF articles: the page the passage starts on
+        meta["page"] = page
     return meta
 
 
