@@ -174,7 +174,7 @@ def run_ask(settings: Settings, question: str, as_json: bool, article_filter: Ar
         elif event.kind == "llm_error":
             _warn_extractive(event.text)
         elif event.kind == "retry":
-            if streamed:
+            if streamed and live:
                 out.file.write("\n")
             err.print(Text(f"(check failed: {safe(event.text)}; answering again from the evidence)", style="dim"))
             streamed = []
