@@ -192,5 +192,7 @@ def test_sigkill_trials_leave_the_stores_consistent(embedding_path, tmp_path, cr
     """20 ingests (real model, real Chroma) killed with SIGKILL at random moments."""
     stats = crash_trials.run_trials(embedding_path.parent, tmp_path, trials=20, seed=11)
     print(stats)
-    assert stats.killed >= 12, stats
+    # enough kills must land mid-ingest for the trials to mean something (the kill time is random, scaled
+    # to the measured ingest time: 11 and 12 of 20 were seen on slower machines)
+    assert stats.killed >= 10, stats
     assert stats.ok(), stats
