@@ -128,28 +128,51 @@ def copied_from(sentence: str, passage: str) -> bool:
     return bool(flat) and flat in _flat(passage)
 
 
+def _paragraph_citations(text: str, passages: dict[int, str]) -> list[tuple[str, list[int]]]:
+    """Each sentence with the passages it cites; a sentence without a marker takes those of the next
+    cited sentence of its paragraph (a citation that closes a paragraph covers it)."""
+    out: list[tuple[str, list[int]]] = []
+    for paragraph in text.split("\n"):
+        pending: list[str] = []
+        for sentence in answer_sentences(paragraph):
+            cited = [n for m in _MARKER.finditer(sentence) for n in _numbers(m.group(2)) if n in passages]
+            if not cited:
+                pending.append(sentence)
+                continue
+            out.extend((p, cited) for p in pending)
+            pending = []
+            out.append((sentence, cited))
+        out.extend((p, []) for p in pending)
+    return out
+
+
 def unsupported_sentences(
     text: str,
     passages: dict[int, str],
     similarity: Callable[[str, str], float] | None = None,
     lexical_bound: float = 0.5,
     similarity_bound: float = 0.9,
+    relative_floor: float = 0.8,
 ) -> list[str]:
     """Sentences with no citation, or whose cited passages share too little with them.
 
-    A sentence is supported when, for some cited passage, enough of its names/numbers/content words
-    appear in the passage, or (if ``similarity`` is given) its embedding is close enough."""
+    A sentence is supported when a cited passage holds its words (a quotation), or enough of its
+    names/numbers/content words, or (if ``similarity`` is given) its embedding is close enough: above
+    ``similarity_bound``, or the closest of all the given passages and above ``relative_floor`` (a
+    sentence translated from its passage shares no words with it, and cross-lingual cosines are lower)."""
     bad = []
-    for sentence in answer_sentences(text):
-        cited = [n for m in _MARKER.finditer(sentence) for n in _numbers(m.group(2)) if n in passages]
-        if not cited:
-            bad.append(_MARKER.sub("", sentence).strip())
-            continue
+    for sentence, cited in _paragraph_citations(text, passages):
         plain = _MARKER.sub("", sentence).strip()
+        if not cited:
+            bad.append(plain)
+            continue
         if any(copied_from(plain, passages[n]) or lexical_support(plain, passages[n]) >= lexical_bound for n in cited):
             continue
-        if similarity is not None and any(similarity(plain, passages[n]) >= similarity_bound for n in cited):
-            continue
+        if similarity is not None:
+            scores = {n: similarity(plain, p) for n, p in passages.items()}
+            best = max(scores.values())
+            if any(scores[n] >= similarity_bound or (scores[n] >= best and scores[n] >= relative_floor) for n in cited):
+                continue
         bad.append(plain)
     return bad
 

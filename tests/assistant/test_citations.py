@@ -61,3 +61,27 @@ def test_a_sentence_copied_from_its_cited_passage_is_never_flagged():
     copied = "Pembangunan bendungan menelan biaya Rp 2,1 triliun dan dikerjakan sejak 2016 [1]. Ini (dia) berbeda [1]."
     assert unsupported_sentences(copied, {1: passage}) == []
     assert unsupported_sentences("Biaya bendungan Rp 9 triliun untuk jalan tol baru [1].", {1: passage}) != []
+
+
+def test_a_citation_closing_a_paragraph_covers_its_uncited_sentences():
+    from assistant.citations import unsupported_sentences
+
+    passage = "Kalimat majemuk punya dua pola. Induknya tidak memuat konjungsi."
+    answer = "Kalimat majemuk punya dua pola. Induknya tidak memuat konjungsi [1]."
+    assert unsupported_sentences(answer, {1: passage}) == []
+    assert unsupported_sentences("Harga cabai naik.\nKalimat majemuk punya dua pola [1].", {1: passage}) == [
+        "Harga cabai naik."
+    ]
+
+
+def test_a_translated_sentence_is_supported_by_the_closest_passage():
+    from assistant.citations import unsupported_sentences
+
+    passages = {1: "Luther memperluas serangannya pada musim panas 1521.", 2: "Harga cabai naik."}
+
+    def similarity(sentence, passage):  # cross-lingual cosines are lower than same-language ones
+        return 0.85 if "Luther" in passage else 0.75
+
+    answer = "Luther broadened his attacks in the summer of 1521 [1]."
+    assert unsupported_sentences(answer, passages, similarity) == []
+    assert unsupported_sentences("Luther broadened his attacks in the summer [2].", passages, similarity) != []
