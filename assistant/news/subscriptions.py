@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from vectorstore.documents import normalize_source
-from vectorstore.fetch import is_url
+from vectorstore.fetch import url_scheme
 
 
 class SubscriptionError(ValueError):
@@ -43,7 +43,7 @@ class Subscriptions:
 
     def add(self, url: str) -> bool:
         """Subscribe to ``url``; False when it was subscribed already."""
-        if not is_url(url):
+        if url_scheme(url) not in ("http", "https"):
             raise SubscriptionError(f"not an http(s) URL: {url!r}")
         url = normalize_source(url)
         feeds = self.load()
