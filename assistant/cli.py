@@ -12,6 +12,7 @@ from typing import Any
 from assistant import __version__
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
+EXIT_PIPE = 141  # what a shell reports for a process ended by SIGPIPE (the reader of its output went away)
 
 
 class CliError(Exception):
@@ -86,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument(
         "--feed", action="append", default=[], metavar="URL", help="an RSS/Atom feed (new items only; repeatable)"
     )
+    ingest.add_argument("--watch", metavar="DIR", help="ingest DIR, then apply new, changed and deleted files")
     _add_common(ingest, suppress=True)
 
     chat = sub.add_parser("chat", help="open the chat (the default with no command)")
@@ -113,10 +115,20 @@ def build_parser() -> argparse.ArgumentParser:
     config.add_argument("action", nargs="?", choices=["show"], default="show")
     _add_common(config, suppress=True)
 
+    doctor = sub.add_parser("doctor", help="check the collection, its indexes and the models; name what is damaged")
+    doctor.add_argument(
+        "--repair", action="store_true", help="rebuild what can be rebuilt; re-ingest a lost collection's sources"
+    )
+    _add_common(doctor, suppress=True)
+
     models = sub.add_parser("models", help="show model status, or prepare the models")
     models.add_argument("action", nargs="?", choices=["status", "prepare"], default="status")
     models.add_argument("--verify", action="store_true", help="with status: hash the GGUF files")
     _add_common(models, suppress=True)
+
+    from assistant.news.cli import add_news_parsers
+
+    add_news_parsers(sub, _add_common, _add_filters)
     return parser
 
 
@@ -167,7 +179,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return _dispatch(parser, args)
+        if sys.stdout is None or _closed(sys.stdout):
+            raise CliError("standard output is closed: nothing could be printed (the command was not run)")
+        code = _dispatch(parser, args)
+        sys.stdout.flush()  # a broken pipe shows here, not in the interpreter's last flush
+        return code
+    except BrokenPipeError:
+        # the reader went away (``| head -1``): stop quietly; what was done (an ingest) stays done
+        _silence_stdout()
+        return EXIT_PIPE
     except CliError as exc:
         _error(str(exc))
         return exc.code
@@ -181,6 +201,42 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
 
 
+def _closed(stream: Any) -> bool:
+    """Whether ``stream`` cannot be written (its file descriptor was closed before we started)."""
+    try:
+        os.fstat(stream.fileno())
+    except (OSError, ValueError, AttributeError):
+        return not hasattr(stream, "getvalue")  # pytest's capture and StringIO have no descriptor
+    return False
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's final flush cannot fail on the broken pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def question_text(raw: str, limit: int) -> str:
+    """The question as text: bytes that are not UTF-8 (the shell passes them through as surrogate
+    escapes) become U+FFFD; raises CliError for an empty question or one over ``limit`` characters."""
+    try:
+        text = os.fsencode(raw).decode("utf-8", errors="replace")
+    except UnicodeEncodeError:
+        text = raw.encode("utf-8", errors="replace").decode("utf-8")
+    text = text.strip()
+    if not text:
+        raise CliError("the question is empty", EXIT_USAGE)
+    if len(text) > limit:
+        raise CliError(
+            f"the question is too long ({len(text):,} characters; at most {limit:,}, setting max_question_chars)",
+            EXIT_USAGE,
+        )
+    return text
+
+
 def _describe(exc: BaseException) -> str:
     from assistant.models.gguf import ModelError
     from vectorstore.store import StoreError
@@ -191,6 +247,8 @@ def _describe(exc: BaseException) -> str:
     storage = _storage_problem(exc)
     if storage:
         return storage
+    if type(exc).__module__.startswith("chromadb"):
+        return f"the collection could not be read ({type(exc).__name__}: {first_line[:200]}); run: assistant doctor"
     if "Connect" in type(exc).__name__ or "Timeout" in type(exc).__name__:
         return f"cannot reach the LLM server ({type(exc).__name__}: {first_line})"
     return f"{type(exc).__name__}: {first_line}" if first_line else type(exc).__name__
@@ -227,7 +285,9 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         from assistant.commands import run_ask
 
         article_filter = _filter(args)
-        return run_ask(_settings(args), question.strip(), bool(getattr(args, "json", False)), article_filter)
+        settings = _settings(args)
+        question = question_text(question, settings.max_question_chars)
+        return run_ask(settings, question, bool(getattr(args, "json", False)), article_filter)
     settings = _settings(args)
     if command in (None, "chat"):
         from assistant.commands import run_chat
@@ -235,6 +295,14 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return run_chat(settings)
     from assistant import commands
 
+    if command == "ingest" and args.watch:
+        from assistant.news.run import run_watch
+
+        return run_watch(settings, args.watch)
+    if command in {"digest", "timeline", "follow", "feeds"}:
+        from assistant.news import run
+
+        return run.dispatch(settings, args, _filter)
     if command == "ingest":
         if not args.paths and not args.feed:
             raise CliError("give files, folders, URLs or --feed URL", EXIT_USAGE)
@@ -248,13 +316,17 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return commands.run_config_show(settings, flags)
     if command == "eval":
         return commands.run_eval(settings, args)
+    if command == "doctor":
+        return commands.run_doctor(settings, repair=args.repair)
     if command == "models":
         return commands.run_models(settings, args.action, verify=args.verify)
     raise CliError(f"unknown command {command}", EXIT_USAGE)
 
 
 def print_json(data: Any) -> None:
-    """Print ``data`` as UTF-8 JSON on stdout (control characters escaped, so it is safe on a terminal)."""
-    from assistant.terminal import safe_json
+    """Print ``data`` as UTF-8 JSON on stdout: escape sequences and control characters are removed from
+    every string (a consumer that prints a value gets harmless text), and what is left of C1 controls
+    and bidi overrides is escaped (safe on a terminal as it is)."""
+    from assistant.terminal import safe_json, safe_value
 
-    print(safe_json(json.dumps(data, ensure_ascii=False, indent=2)))
+    print(safe_json(json.dumps(safe_value(data), ensure_ascii=False, indent=2)))

@@ -34,6 +34,14 @@ out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+def _broken_pipe() -> None:
+    """Rich's default ends the process with exit 1; the CLI reports a closed pipe itself (quietly, 141)."""
+    raise BrokenPipeError
+
+
+out.on_broken_pipe = _broken_pipe  # type: ignore[method-assign]
+
+
 class ModelProgress:
     """Shows model preparation (assembling, verifying, building) as progress bars on stderr."""
 
@@ -66,10 +74,15 @@ class ModelProgress:
                 self.progress = None
 
 
-def _services(settings: Settings) -> Any:
+def _services(settings: Settings, reader: bool = False) -> Any:
+    """The parts for a command; a ``reader`` (ask, sources) creates and changes nothing in the data dir."""
     from assistant.services import Services
 
-    return Services(settings, status=ModelProgress())
+    return Services(settings, status=ModelProgress(), reader=reader, warn=_warn)
+
+
+def _warn(message: str) -> None:
+    err.print(Text(f"assistant: warning: {safe(message)}", style="yellow"))
 
 
 def format_date(value: str | int | None) -> str:
@@ -81,8 +94,8 @@ def format_date(value: str | int | None) -> str:
     return str(value)[:10]
 
 
-def print_sources(sources: list[Source], cited: list[int]) -> None:
-    """The numbered sources under an answer; cited ones first and marked."""
+def print_sources(sources: list[Source], cited: list[int], pages: dict[int, int] | None = None) -> None:
+    """The numbered sources under an answer; cited ones first and marked; ``pages``: PDF page per source."""
     if not sources:
         return
     out.print()
@@ -93,7 +106,8 @@ def print_sources(sources: list[Source], cited: list[int]) -> None:
         mark = "*" if s.n in cited else " "
         head = Text(f"{mark}[{s.n}] ", style="bold cyan" if s.n in cited else "dim")
         head.append(safe(s.title or s.source), style="bold" if s.n in cited else "")
-        parts = (format_date(s.date), safe(s.outlet), safe(s.source), f"score {s.score:.2f}")
+        page = f"p. {pages[s.n]}" if pages and s.n in pages else ""
+        parts = (format_date(s.date), safe(s.outlet), safe(s.source), page, f"score {s.score:.2f}")
         head.append(f"  ({' · '.join(x for x in parts if x)})", style="dim")
         out.print(head)
         if s.also_reported_by and s.article_id not in named:
@@ -122,10 +136,15 @@ def also_reported_text(copies: list[dict[str, Any]]) -> str:
 def run_ask(settings: Settings, question: str, as_json: bool, article_filter: ArticleFilter | None = None) -> int:
     """``assistant --ask``: stream the answer, then list the sources (or print JSON); ``article_filter``
     restricts the articles it may use (dates, outlet, language)."""
-    services = _services(settings)
-    if services.store.count() == 0:
-        from assistant.cli import CliError
+    from assistant.cli import CliError
+    from vectorstore.store import EmptyStore
 
+    services = _services(settings, reader=True)
+    try:
+        empty = services.store.count() == 0
+    except EmptyStore:
+        empty = True
+    if empty:
         raise CliError("the collection is empty; add articles first with: assistant ingest PATH")
     answerer = services.answerer
     where = services.where_for(article_filter)
@@ -135,12 +154,16 @@ def run_ask(settings: Settings, question: str, as_json: bool, article_filter: Ar
         result = answerer.ask(question, where=where)
         if result.llm_error:
             _warn_extractive(result.llm_error)
-        data = result.to_json()
+        from assistant.news.pages import add_pages, source_pages
+
+        data = add_pages(result.to_json(), source_pages(services.store, result.sources))
         data["filter"] = article_filter.describe() if article_filter is not None and article_filter.active else None
         print_json(data)
         return 0
     if article_filter is not None and article_filter.active:
         err.print(Text(f"(articles: {safe(article_filter.describe())})", style="dim"))
+    # plain mode (output to a file or a pipe): only the final, checked answer is printed, never the stream
+    live = out.is_terminal
     answer: Answer | None = None
     streamed: list[str] = []
     for event in answerer.stream(question, where=where):
@@ -151,19 +174,23 @@ def run_ask(settings: Settings, question: str, as_json: bool, article_filter: Ar
         elif event.kind == "llm_error":
             _warn_extractive(event.text)
         elif event.kind == "retry":
-            if streamed:
+            if streamed and live:
                 out.file.write("\n")
             err.print(Text(f"(check failed: {safe(event.text)}; answering again from the evidence)", style="dim"))
             streamed = []
         elif event.kind == "token":
             streamed.append(event.text)
-            out.file.write(safe(event.text))
-            out.file.flush()
+            if live:
+                out.file.write(safe(event.text))
+                out.file.flush()
         elif event.kind == "done":
             answer = event.answer
-    out.file.write("\n")
     assert answer is not None
-    if not answer.declined and not answer.extractive and "".join(streamed).strip() != answer.answer:
+    if not live:
+        out.file.write(safe(answer.answer).strip() + "\n")
+    else:
+        out.file.write("\n")
+    if live and not answer.declined and not answer.extractive and "".join(streamed).strip() != answer.answer:
         out.print(Text("Citations checked: ", style="bold yellow") + Text(safe(answer.answer)))
     for check in answer.checks:
         if not check.ok:
@@ -172,7 +199,9 @@ def run_ask(settings: Settings, question: str, as_json: bool, article_filter: Ar
         out.print(Text("not supported by its cited passage: ", style="yellow") + Text(safe(sentence)))
     if answer.dates_note:
         out.print(Text(safe(answer.dates_note), style="italic"))
-    print_sources(answer.sources, answer.citations)
+    from assistant.news.pages import source_pages
+
+    print_sources(answer.sources, answer.citations, source_pages(services.store, answer.sources))
     return 0
 
 
@@ -233,11 +262,19 @@ def run_ingest(settings: Settings, paths: list[str], feeds: list[str] | None = N
 
 def run_sources(settings: Settings, as_json: bool, article_filter: ArticleFilter | None = None) -> int:
     """``assistant sources``: the articles in the collection (those matching ``article_filter``), newest first."""
+    from assistant.cli import CliError
     from vectorstore.filters import matches
+    from vectorstore.store import EmptyStore, MissingDataDir
 
-    services = _services(settings)
-    where = services.where_for(article_filter)
-    articles = [a for a in services.store.articles().values() if matches(_article_meta(a), where)]
+    services = _services(settings, reader=True)
+    try:
+        where = services.where_for(article_filter)
+        stored = services.store.articles().values()
+    except MissingDataDir as exc:
+        raise CliError(str(exc)) from None
+    except EmptyStore:
+        where, stored = None, []
+    articles = [a for a in stored if matches(_article_meta(a), where)]
     articles.sort(key=lambda a: (a.date or 0, a.title), reverse=True)
     if as_json:
         from assistant.cli import print_json
@@ -299,7 +336,7 @@ def run_remove(settings: Settings, source: str) -> int:
 def run_models(settings: Settings, action: str, verify: bool = False) -> int:
     """``assistant models [status|prepare]``."""
     from assistant.models.catalog import GGUF_MODELS
-    from assistant.models.embedding import e5_is_ready, hf_cached_model, prepared_e5_path
+    from assistant.models.embedding import e5_problem, hf_cached_model, prepared_e5_path
     from assistant.models.gguf import gguf_is_ready, verify_gguf
 
     if action == "prepare":
@@ -316,7 +353,10 @@ def run_models(settings: Settings, action: str, verify: bool = False) -> int:
     elif (cached := hf_cached_model(settings.embedding_model)) is not None:
         table.add_row(settings.embedding_model, "Hugging Face cache", str(cached))
     else:
-        state = "ready" if e5_is_ready(settings.model_store) else "not prepared"
+        problem = e5_problem(settings.model_store, checksums=verify)
+        state = ("verified" if verify else "ready") if problem is None else (
+            problem if problem == "not prepared" else f"DAMAGED: {problem} (run: assistant models prepare)"
+        )
         table.add_row(settings.embedding_model, state, str(prepared_e5_path(settings.model_store)))
     for name, spec in GGUF_MODELS.items():
         path = settings.model_store / spec.filename
@@ -395,7 +435,7 @@ def run_chat(settings: Settings) -> int:
     from assistant.services import Services
     from assistant.tui.app import AssistantApp
 
-    if not sys.stdin.isatty() or not sys.stdout.isatty():
+    if sys.stdin is None or sys.stdout is None or not sys.stdin.isatty() or not sys.stdout.isatty():
         from assistant.cli import CliError
 
         raise CliError("the chat needs a terminal; use --ask QUESTION for scripts", 2)
@@ -414,3 +454,20 @@ def run_config_show(settings: Settings, flags: set[str]) -> int:
         table.add_row(key, Text(str(value)), origin)
     out.print(table)
     return 0
+
+
+def run_doctor(settings: Settings, repair: bool = False) -> int:
+    """``assistant doctor [--repair]``: one line per checked file (state, path, what it holds or what is
+    wrong); exit 0 when everything is whole (or was repaired), 1 when something still needs attention."""
+    from assistant.doctor import Doctor
+
+    doctor = Doctor(settings, repair=repair, status=ModelProgress())
+    findings = doctor.run()
+    styles = {"ok": "green", "empty": "dim", "repaired": "cyan", "missing": "yellow", "damaged": "bold red"}
+    for f in findings:
+        line = Text(f"{f.state:<9}", style=styles.get(f.state, ""))
+        line.append(f"{f.part}: ")
+        line.append(safe(f.path), style="dim")
+        line.append(f" - {safe(f.detail)}")
+        out.print(line)
+    return 1 if any(f.bad for f in findings) else 0

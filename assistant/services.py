@@ -22,14 +22,54 @@ if TYPE_CHECKING:
     from vectorstore.store import ChromaStore
 
 StatusFn = Callable[[str, int, int], None]
+WarnFn = Callable[[str], None]
 
 
 class Services:
-    """Lazily constructed parts of the assistant for one settings object."""
+    """Lazily constructed parts of the assistant for one settings object.
 
-    def __init__(self, settings: Settings, status: StatusFn | None = None):
+    A ``reader`` (questions, listings) never creates or changes anything in the data directory: a
+    missing one is an error, a read-only one is read from a private copy, and a damaged or missing
+    keyword index or duplicate index is left as it is (questions are answered from the dense leg, with
+    a warning through ``warn``). Writers (ingest, remove) rebuild those two indexes from Chroma."""
+
+    def __init__(
+        self, settings: Settings, status: StatusFn | None = None, reader: bool = False, warn: WarnFn | None = None
+    ):
         self.settings = settings
         self.status = status
+        self.reader = reader
+        self.warn = warn
+        self.problems: list[str] = []  # what was found damaged or missing at open (shown once through warn)
+        self.holds_lock = False  # the caller holds the data dir's write lock already (assistant doctor --repair)
+
+    def _problem(self, message: str) -> None:
+        if message not in self.problems:
+            self.problems.append(message)
+            if self.warn:
+                self.warn(message)
+
+    @cached_property
+    def store_root(self) -> Path:
+        """Where the Chroma folder and the local indexes are read from: ``store_dir``, or for a reader on
+        a read-only data directory, a private copy of it (removed at exit)."""
+        import os
+
+        from vectorstore.store import EmptyStore, MissingDataDir
+
+        s = self.settings
+        if not self.reader:
+            return s.store_dir
+        if not s.data_dir.is_dir() and not s.chroma_url:
+            raise MissingDataDir(f"no such data directory: {s.data_dir} (check --data-dir; nothing was created)")
+        if not s.store_dir.is_dir() and s.chroma_url:
+            return s.store_dir  # the collection is on the server; local indexes may be missing
+        if not s.store_dir.is_dir():
+            raise EmptyStore(f"no articles in {s.data_dir} yet; add some with: assistant ingest PATH")
+        chroma = s.store_dir / "chroma"
+        if os.access(s.store_dir, os.W_OK) and (not chroma.exists() or os.access(chroma, os.W_OK | os.X_OK)):
+            return s.store_dir
+        return _read_only_copy(s.store_dir)
 
     def _say(self, message: str) -> None:
         if self.status:
@@ -71,46 +111,128 @@ class Services:
         from vectorstore.store import ChromaStore
 
         s = self.settings
-        return ChromaStore(
-            s.store_dir / "chroma",
+        if self.reader and not s.chroma_url:
+            from vectorstore.store import CHROMA_DB, EmptyStore, StoreDamaged, embedded_store_problem
+
+            folder = self.store_root / "chroma"
+            problem = embedded_store_problem(folder)
+            if problem:
+                raise StoreDamaged(problem)
+            if not (folder / CHROMA_DB).exists():
+                raise EmptyStore(f"no articles in {s.data_dir} yet; add some with: assistant ingest PATH")
+        # the store first: a server that cannot be reached leaves no index folders behind
+        store = ChromaStore(
+            self.store_root / "chroma",
             s.collection,
             s.embedding_model,
             chroma_embedding_function(lambda: self.embedder, s.embedding_model),
             url=s.chroma_url,
             precision="int8" if s.embedding_int8 else "fp32",
-            registry=self._registry(),
+            timeout=s.chroma_timeout,
+            create=not self.reader,
         )
+        self.__dict__["store"] = store  # the indexes below may ask the store for its size
+        store.registry = self._registry()
+        return store
 
     def _registry(self) -> Any:
         """The commit registry kept with the keyword index (which version of each article readers see);
-        None when it cannot be opened (a read-only data directory without one): every passage is then shown."""
+        None when it cannot be opened (damaged, or missing for a reader): every passage is then shown."""
         import sqlite3
 
         try:
-            return self.keyword.registry
+            keyword = self.keyword
         except (sqlite3.Error, OSError):
             return None
+        return keyword.registry if keyword is not None else None
 
     @property
     def index_dir(self) -> Path:
         """Where the local indexes of the collection live (per server and collection with a Chroma server)."""
         s = self.settings
         server = "" if not s.chroma_url else "server-" + "".join(c if c.isalnum() else "_" for c in s.chroma_url)
-        return s.store_dir / "keyword" / server / s.collection
+        return self.store_root / "keyword" / server / s.collection
+
+    def _local_index(self, name: str, holds: str) -> bool:
+        """Whether the local index file ``name`` may be opened: a damaged one is set aside by writers (it
+        is rebuilt from Chroma at the next ingest) and left alone by readers; a missing one is created
+        only by writers. Problems are reported once."""
+        from vectorstore.health import sqlite_problem
+        from vectorstore.rebuild import set_aside
+
+        path = self.index_dir / name
+        problem = sqlite_problem(path)
+        if problem is None and (path.exists() or not self.reader):
+            return True
+        if problem is None:  # a reader, and the file is missing
+            if self.store.count():
+                self._problem(
+                    f"the {holds} {path} is missing; answering from the dense leg only "
+                    "(`assistant doctor --repair` or the next ingest rebuilds it from the collection)"
+                )
+            return False
+        if self.reader:
+            self._problem(
+                f"the {holds} {path} {problem}; answering without it "
+                "(`assistant doctor --repair` or the next ingest rebuilds it from the collection)"
+            )
+            return False
+        kept = set_aside(path)
+        self._problem(f"the {holds} {path} {problem}; set aside as {kept.name if kept else '-'}, rebuilding it")
+        return True
 
     @cached_property
-    def keyword(self) -> KeywordIndex:
-        """The bm25s keyword index kept beside the collection."""
+    def keyword(self) -> KeywordIndex | None:
+        """The bm25s keyword index kept beside the collection (None for a reader when it is missing or
+        damaged: questions then use the dense leg only)."""
         from vectorstore.keyword import KeywordIndex
 
-        return KeywordIndex(self.index_dir)
+        if not self._local_index("tokens.sqlite", "keyword index"):
+            return None
+        index = KeywordIndex(self.index_dir)
+        if not self.reader and not index.article_passage_counts():
+            self.__dict__["keyword"] = index
+            self._rebuild_lost(index, "keyword index")
+        return index
 
     @cached_property
-    def duplicates(self) -> DuplicateIndex:
-        """Near-duplicate clusters (MinHash signatures) kept beside the keyword index."""
+    def duplicates(self) -> DuplicateIndex | None:
+        """Near-duplicate clusters (MinHash signatures) kept beside the keyword index (None for a reader
+        when missing or damaged)."""
         from vectorstore.duplicates import DuplicateIndex
 
-        return DuplicateIndex(self.index_dir)
+        if not self._local_index("duplicates.sqlite", "duplicate index"):
+            return None
+        index = DuplicateIndex(self.index_dir)
+        if not self.reader and not index.indexed():
+            self._rebuild_lost(index, "duplicate index")
+        return index
+
+    def _rebuild_lost(self, index: Any, holds: str) -> None:
+        """A writer found an empty local index beside a collection with passages (it was deleted, or set
+        aside as damaged): rebuild it from Chroma now, under the write lock, so the chat's questions and
+        the next ingest see it whole."""
+        from contextlib import nullcontext
+
+        from vectorstore.rebuild import rebuild_duplicates, rebuild_keyword
+        from vectorstore.writelock import write_lock
+
+        s = self.settings
+        if not self.store.count():
+            return
+        lock = nullcontext() if self.holds_lock else write_lock(s.store_dir, s.lock_timeout, str(s.data_dir))
+        with lock:
+            if holds == "keyword index":
+                # an interrupted write is finished by the next ingest's repair first (it needs the registry)
+                if index.article_passage_counts() or index.registry.unfinished():
+                    return
+                count = rebuild_keyword(self.store, index)
+            elif index.indexed():
+                return
+            else:
+                count = rebuild_duplicates(self.store, index)
+        what = "passages" if holds == "keyword index" else "articles"
+        self._problem(f"the {holds} was missing or empty; rebuilt it from the collection ({count} {what})")
 
     @cached_property
     def ingester(self) -> Ingester:
@@ -119,9 +241,12 @@ class Services:
         from vectorstore.ingest import Ingester
 
         s = self.settings
+        store = self.store  # first: a store that cannot be opened leaves no index folders behind
+        keyword = self.keyword
+        assert keyword is not None  # writers always have one (a damaged one was set aside)
         return Ingester(
-            self.store,
-            self.keyword,
+            store,
+            keyword,
             lambda: self.embedder,
             s.chunk_size,
             s.chunk_overlap,
@@ -145,11 +270,12 @@ class Services:
         """The retriever over the collection: ``hybrid`` (default), ``dense`` or ``keyword``."""
         from vectorstore.retriever import HybridRetriever
 
+        keyword = self.keyword if mode in ("hybrid", "keyword") else None
         return HybridRetriever(
             store=self.store,
             embedder=self.embedder,
-            keyword=self.keyword if mode in ("hybrid", "keyword") else None,
-            use_dense=mode in ("hybrid", "dense"),
+            keyword=keyword,
+            use_dense=mode in ("hybrid", "dense") or keyword is None,
             k=self.settings.top_k,
             where=where,
             duplicates=self.duplicates,
@@ -199,7 +325,7 @@ class Services:
             self.similarity,
             s.max_decline_probability,
             verify,
-            coverage=self.coverage,
+            coverage=self.coverage if self.keyword is not None else None,
             check=s.refusal_check,
             trim=trim,
             prefix_first=isinstance(llm, EmbeddedChatModel),
@@ -249,6 +375,7 @@ class Services:
         """How much of the question the best passage covers (IDF-weighted over the whole collection)."""
         from assistant.refusal import question_coverage
 
+        assert self.keyword is not None
         return question_coverage(question, passages, self.keyword.document_frequencies)
 
     def similarity(self, sentence: str, passage: str) -> float:
@@ -256,3 +383,16 @@ class Services:
         q = self.embedder.embed_query(sentence)
         p = self.embedder.embed_documents([passage])[0]
         return float(sum(a * b for a, b in zip(q, p, strict=True)))
+
+
+def _read_only_copy(store_dir: Path) -> Path:
+    """A private copy of a read-only ``store_dir`` in the temp folder (Chroma and SQLite in WAL mode need
+    to write beside a database even to read it), removed when the process ends."""
+    import atexit
+    import shutil
+    import tempfile
+
+    copy = Path(tempfile.mkdtemp(prefix="assistant-readonly-")) / "store"
+    shutil.copytree(store_dir, copy, ignore=shutil.ignore_patterns("write.lock", "*.tmp"))
+    atexit.register(shutil.rmtree, copy.parent, True)
+    return copy

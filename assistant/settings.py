@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     chroma_url: str | None = Field(
         default=None, description="A Chroma server (http://HOST:PORT) instead of the embedded store."
     )
+    chroma_timeout: float = Field(
+        default=60.0, gt=0, description="Seconds each request to a Chroma server may take in all."
+    )
     embedding_model: str = Field(
         default="intfloat/multilingual-e5-small", description="Sentence-transformers model name."
     )
@@ -97,7 +100,8 @@ class Settings(BaseSettings):
     request_timeout: float = Field(
         default=120.0,
         gt=0,
-        description="Seconds to wait for the LLM: a remote server's reply, or the embedded model's next output.",
+        description="Seconds an LLM call may take: a remote server's whole reply (enforced on the client side), "
+        "or the embedded model's next output.",
     )
     threads: int | None = Field(
         default=None,
@@ -112,7 +116,12 @@ class Settings(BaseSettings):
         description="Embedded LLM: let llama.cpp repack the weights (decoding 31 vs 25 tokens/s, but prompts "
         "88 vs 110 tokens/s and 0.6 GB more memory, measured here).",
     )
-    max_tokens: int = Field(default=400, ge=16, le=8192, description="Longest answer, in tokens.")
+    max_tokens: int = Field(
+        default=400, ge=16, le=8192, description="Longest answer, in tokens (enforced on the client side too)."
+    )
+    max_question_chars: int = Field(
+        default=4000, ge=100, le=100_000, description="Longer questions are refused with a one-line error."
+    )
     temperature: float = Field(
         default=0.0, ge=0.0, le=2.0, description="LLM sampling temperature (0: greedy, the same answer every time)."
     )
@@ -171,7 +180,9 @@ class Settings(BaseSettings):
     lock_timeout: float = Field(
         default=30.0, ge=0, description="Seconds an ingest or remove waits for another one on the same data dir."
     )
-    fetch_timeout: float = Field(default=20.0, gt=0, description="Seconds to wait for an article or feed URL.")
+    fetch_timeout: float = Field(
+        default=20.0, gt=0, description="Seconds the whole download of an article or feed URL may take."
+    )
     max_fetch_mb: float = Field(default=10.0, gt=0, description="Pages and feeds larger than this are refused.")
 
     @classmethod
@@ -217,6 +228,11 @@ def load_settings(**overrides: Any) -> Settings:
     """
     given = {k: v for k, v in overrides.items() if v is not None}
     config_file = given.get("config_file") or os.environ.get("ASSISTANT_CONFIG_FILE")
+    if config_file and Path(config_file).is_dir():
+        raise SettingsError(
+            f"--config needs a TOML file, and {config_file} is a folder "
+            f"(did you mean {Path(config_file) / 'config.toml'}?)"
+        )
     if config_file and not Path(config_file).is_file():
         raise SettingsError(f"config file not found: {config_file}")
     try:

@@ -4,6 +4,7 @@ no escape sequences, no control characters, no bidirectional overrides that reor
 from __future__ import annotations
 
 import re
+from typing import Any
 
 # CSI and OSC sequences (7-bit), then single control characters: C0 except tab and new line, DEL,
 # C1 (0x80-0x9f, which some terminals read as 8-bit CSI), and bidi embeddings/overrides/isolates
@@ -23,3 +24,14 @@ def safe_json(text: str) -> str:
     """JSON text with DEL, C1 controls and bidi overrides written as ``\\uXXXX`` (``json.dumps`` already
     escapes C0 controls); valid JSON with the same values."""
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def safe_value(value: Any) -> Any:
+    """``value`` (JSON-like: dicts, lists, strings, numbers) with ``safe`` applied to every string in it."""
+    if isinstance(value, str):
+        return safe(value)
+    if isinstance(value, dict):
+        return {safe(str(k)): safe_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [safe_value(v) for v in value]
+    return value

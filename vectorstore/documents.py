@@ -66,7 +66,10 @@ def normalize_source(source: str) -> str:
     """Canonical form of a source: URLs lower-cased in scheme/host without fragment or trailing slash."""
     source = source.strip()
     if "://" in source:
-        parts = urlsplit(source)
+        try:
+            parts = urlsplit(source)
+        except ValueError:  # a malformed URL (``http://[::1``) is kept as written
+            return source
         path = parts.path.rstrip("/") or ""
         return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, parts.query, ""))
     return source

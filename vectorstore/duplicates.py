@@ -24,6 +24,26 @@ SHINGLE_WORDS = 3
 # of the same event written separately below 0.1.
 THRESHOLD = 0.5
 _WORD = re.compile(r"\w+", re.UNICODE)
+# Boilerplate: a line (footer, cookie banner, "follow us on ...") that at least this many other articles
+# of the same outlet hold is left out of the signature. Syndicated copies come from other outlets, so a
+# wire story republished everywhere keeps its lines; a footer shared by 300 articles of one site does not
+# make them near-duplicates of each other.
+BOILERPLATE_OTHERS = 2
+_LINE_MIN_CHARS = 30
+_MIN_SHINGLES = 10  # fewer left after removing boilerplate: the article is compared on its whole text
+
+
+def line_keys(text: str) -> list[int]:
+    """64-bit keys of the article's lines that are long enough to be boilerplate (normalized: NFKC,
+    lower case, spaces collapsed), in order, without repeats."""
+    import hashlib
+
+    keys = []
+    for line in unicodedata.normalize("NFKC", text).lower().split("\n"):
+        norm = " ".join(line.split())
+        if len(norm) >= _LINE_MIN_CHARS:
+            keys.append(int.from_bytes(hashlib.sha1(norm.encode("utf-8", "replace")).digest()[:8], "big", signed=True))
+    return list(dict.fromkeys(keys))
 
 
 def shingles(text: str, size: int = SHINGLE_WORDS) -> set[str]:
@@ -71,6 +91,12 @@ class DuplicateIndex:
             " outlet TEXT NOT NULL, source TEXT NOT NULL, title TEXT NOT NULL, date INTEGER, signature BLOB NOT NULL)"
         )
         self.db.execute("CREATE INDEX IF NOT EXISTS by_cluster ON articles(cluster)")
+        # which article holds which line, per outlet: lines many articles of one outlet share are boilerplate
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS lines (outlet TEXT NOT NULL, line INTEGER NOT NULL, article_id TEXT NOT NULL,"
+            " PRIMARY KEY (outlet, line, article_id))"
+        )
+        self.db.execute("CREATE INDEX IF NOT EXISTS lines_by_article ON lines(article_id)")
         self._lsh = None
         self._signatures: dict[str, object] = {}
 
@@ -96,11 +122,16 @@ class DuplicateIndex:
         self, article_id: str, text: str, outlet: str = "", source: str = "", title: str = "", date: int | None = None
     ) -> str:
         """Index one article (replacing its earlier version) and return its cluster: that of the most
-        similar indexed article above the threshold, else a new cluster named after it."""
-        mh = signature(text)
+        similar indexed article above the threshold, else a new cluster named after it. Lines that other
+        articles of the same outlet share (boilerplate) are left out of the comparison."""
         with self.lock:
             lsh = self._load()
             self._forget(article_id)
+            keys = line_keys(text)
+            mh = signature(self._without_boilerplate(text, outlet, keys))
+            self.db.executemany(
+                "INSERT OR IGNORE INTO lines VALUES (?, ?, ?)", [(outlet, key, article_id) for key in keys]
+            )
             best, best_sim = None, self.threshold
             for other in lsh.query(mh):
                 sim = mh.jaccard(self._signatures[other])
@@ -116,11 +147,29 @@ class DuplicateIndex:
             self._signatures[article_id] = mh
         return cluster
 
+    def _without_boilerplate(self, text: str, outlet: str, keys: list[int]) -> str:
+        """``text`` without the lines that at least ``BOILERPLATE_OTHERS`` other articles of ``outlet`` hold
+        (the whole text when too little would be left to compare)."""
+        common = set()
+        for key in keys:
+            row = self.db.execute(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM lines WHERE outlet = ? AND line = ? LIMIT ?)",
+                (outlet, key, BOILERPLATE_OTHERS),
+            ).fetchone()
+            if row[0] >= BOILERPLATE_OTHERS:
+                common.add(key)
+        if not common:
+            return text
+        kept = [line for line in text.split("\n") if not (set(line_keys(line)) & common)]
+        rest = "\n".join(kept)
+        return rest if len(shingles(rest)) >= _MIN_SHINGLES else text
+
     def _forget(self, article_id: str) -> None:
         if self._lsh is not None and article_id in self._signatures:
             self._lsh.remove(article_id)
             del self._signatures[article_id]
         self.db.execute("DELETE FROM articles WHERE article_id = ?", (article_id,))
+        self.db.execute("DELETE FROM lines WHERE article_id = ?", (article_id,))
 
     def remove(self, article_id: str) -> None:
         """Drop one article from its cluster (the in-memory LSH only if it is loaded: building it just to

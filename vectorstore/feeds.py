@@ -103,11 +103,16 @@ def iter_feed(
     except (FetchError, LoadError) as exc:
         yield Skipped(url, f"feed: {exc}")
         return
+    except Exception as exc:  # noqa: BLE001 - a parser bug is this feed's failure only
+        yield Skipped(url, f"feed: {type(exc).__name__}: {exc}".splitlines()[0][:300])
+        return
     for item in items:
-        if is_stored(article_id_for(item.link)):
-            yield AlreadyStored(normalize_source(item.link))
-            continue
         try:
+            if is_stored(article_id_for(item.link)):
+                yield AlreadyStored(normalize_source(item.link))
+                continue
             yield _item_article(item, fetcher)
         except (FetchError, LoadError) as exc:
             yield Skipped(item.link, str(exc))
+        except Exception as exc:  # noqa: BLE001 - one item failing unexpectedly costs only itself
+            yield Skipped(item.link, f"{type(exc).__name__}: {exc}".splitlines()[0][:300])

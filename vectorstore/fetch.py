@@ -1,10 +1,14 @@
-"""Fetching an article from a URL: HTTP with a timeout and a size cap, main text via trafilatura.
+"""Fetching an article from a URL: HTTP with a deadline and a size cap, main text via trafilatura.
+
+``fetch_timeout`` covers the whole download (redirects, headers, every byte: ``vectorstore.netlimits``),
+so a server that sends a byte a second is cut off at the deadline, not at a per-read timeout.
 
 Only used when the user gives a URL; nothing else in the assistant touches the network.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from email.message import Message
 from urllib.parse import urlsplit
@@ -39,14 +43,42 @@ class Page:
         return self.body.decode("utf-8", errors="replace")
 
 
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+
+
+def url_scheme(text: str) -> str | None:
+    """The scheme of ``text`` when it is written as a URL (``scheme://...``), lower-cased; else None."""
+    match = _SCHEME.match(text.strip())
+    return match.group(1).lower() if match else None
+
+
 def is_url(text: str) -> bool:
-    """Whether ``text`` is an http(s) URL (rather than a file path)."""
-    return urlsplit(text.strip()).scheme.lower() in {"http", "https"} and "://" in text
+    """Whether ``text`` is written as a URL (``scheme://...``) rather than a file path: http(s) URLs are
+    fetched, others are refused with a reason (never looked up as files). Never raises, even for a
+    malformed URL such as ``http://[::1``."""
+    return url_scheme(text) is not None
+
+
+def url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be fetched before any connection (scheme, host, port), or None."""
+    scheme = url_scheme(url)
+    if scheme not in {"http", "https"}:
+        return f"unsupported URL scheme {scheme or '(none)'}:// (only http and https are fetched)"
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError as exc:
+        return f"malformed URL ({exc})"
+    if not parts.hostname:
+        return "malformed URL (no host)"
+    if port == 0:
+        return "malformed URL (port 0)"
+    return None
 
 
 @dataclass(frozen=True)
 class Fetcher:
-    """HTTP GET with a timeout, a size cap and redirects followed."""
+    """HTTP GET with a deadline for the whole download (``timeout``), a size cap and redirects followed."""
 
     timeout: float = 20.0
     max_bytes: int = 10_000_000
@@ -56,14 +88,22 @@ class Fetcher:
         """Fetch ``url``; raises FetchError with a one-line reason on any failure."""
         import httpx
 
-        if not is_url(url):
-            raise FetchError(f"not an http(s) URL: {url}")
+        from vectorstore.netlimits import BoundedTransport, ResponseTooLarge, deadline
+
+        problem = url_problem(url)
+        if problem:
+            raise FetchError(problem)
+        transport = BoundedTransport(max_bytes=self.max_bytes + _CHUNK)
         try:
             with (
+                deadline(self.timeout),
                 httpx.Client(
-                    timeout=self.timeout, follow_redirects=True, headers={"User-Agent": self.user_agent}
+                    timeout=self.timeout,
+                    follow_redirects=True,
+                    headers={"User-Agent": self.user_agent},
+                    transport=transport,
                 ) as client,
-                client.stream("GET", url) as response,
+                client.stream("GET", url.strip()) as response,
             ):
                 if response.status_code >= 400:
                     raise FetchError(f"HTTP {response.status_code} {response.reason_phrase}".strip())
@@ -82,6 +122,8 @@ class Fetcher:
                 )
         except httpx.TimeoutException:
             raise FetchError(f"timed out after {self.timeout:g}s") from None
+        except ResponseTooLarge:
+            raise FetchError(f"response larger than {self.max_bytes / 1e6:.0f} MB") from None
         except httpx.HTTPError as exc:
             reason = (str(exc).splitlines() or [""])[0] or type(exc).__name__
             raise FetchError(f"cannot fetch: {reason}") from None

@@ -50,6 +50,22 @@ class IngestReport:
         return len(self.added) + len(self.replaced)
 
 
+def _unexpected(exc: BaseException) -> str:
+    """One line for an exception nobody expected: its type and first line."""
+    first = (str(exc).strip().splitlines() or [""])[0][:300]
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+
+
+def _isolated(source: str, load: Callable[[], Article]) -> Article | Skipped:
+    """``load()``, or a Skipped for ``source`` with the reason it failed (expected or not)."""
+    try:
+        return load()
+    except (FetchError, LoadError) as exc:
+        return Skipped(source, str(exc))
+    except Exception as exc:  # noqa: BLE001 - one URL failing unexpectedly costs only itself
+        return Skipped(source, _unexpected(exc))
+
+
 class Ingester:
     """Loads, chunks, embeds and stores articles into one collection.
 
@@ -94,21 +110,33 @@ class Ingester:
         """The passage settings; articles cut with other settings are re-cut on the next ingest."""
         return chunking_label(self.chunk_size, self.chunk_overlap)
 
+    def _fetched(self, urls: list[str], feeds: list[str]) -> list[Article | Skipped | AlreadyStored]:
+        """Article URLs and feeds, downloaded before the write lock is taken (a slow server never holds up
+        another ingest); each URL and feed item succeeds or fails on its own."""
+        if not urls and not feeds:
+            return []
+        items: list[Article | Skipped | AlreadyStored] = []
+        for url in urls:
+            items.append(_isolated(url, lambda url=url: fetch_article(url, self.fetcher)))
+        if feeds:
+            stored = self.store.articles()  # a read: readers never need the lock
+            for feed in feeds:
+                # an interrupted write (incomplete article) is fetched again
+                try:
+                    items.extend(
+                        iter_feed(feed, self.fetcher, lambda aid: aid in stored and stored[aid].complete)
+                    )
+                except Exception as exc:  # noqa: BLE001 - one feed failing unexpectedly costs only itself
+                    items.append(Skipped(feed, f"feed: {_unexpected(exc)}"))
+        return items
+
     def _items(
-        self, paths: Iterable[str | Path], feeds: Iterable[str], stored: dict
+        self, files: list[str | Path], fetched: list[Article | Skipped | AlreadyStored]
     ) -> Iterator[Article | Skipped | AlreadyStored]:
-        """Articles from files and folders, article URLs (among ``paths``) and feeds."""
-        paths = list(paths)
+        """Articles from files and folders, then those fetched from URLs and feeds."""
         # languages are detected later, only for articles that will be written (unchanged ones are skipped first)
-        yield from iter_articles([p for p in paths if not is_url(str(p))], self.max_bytes, detect=False)
-        for url in (str(p) for p in paths if is_url(str(p))):
-            try:
-                yield fetch_article(url, self.fetcher)
-            except (FetchError, LoadError) as exc:
-                yield Skipped(url, str(exc))
-        for feed in feeds:
-            # an interrupted write (incomplete article) is fetched again
-            yield from iter_feed(feed, self.fetcher, lambda aid: aid in stored and stored[aid].complete)
+        yield from iter_articles(files, self.max_bytes, detect=False)
+        yield from fetched
 
     def _locked(self) -> AbstractContextManager[None]:
         if self.lock_dir is None:
@@ -125,17 +153,28 @@ class Ingester:
         """Ingest every article under ``paths`` (files, folders, or http(s) URLs of articles) and in the
         RSS/Atom ``feeds``; what fails is reported, the rest stored.
 
-        Holds the write lock throughout; first repairs what an interrupted ingest or removal may have left
-        (passages of uncommitted or replaced versions, keyword rows of articles Chroma does not have)."""
+        URLs and feeds are fetched first; then the write lock is held while files are read and everything
+        is written. Each file, record, line, URL and feed item succeeds or fails on its own (a Skipped
+        with a one-line reason). Under the lock it first repairs what an interrupted ingest or removal
+        may have left (passages of uncommitted or replaced versions, keyword rows of articles Chroma does
+        not have)."""
+        paths = list(paths)
+        urls = [str(p) for p in paths if is_url(str(p))]
+        files = [p for p in paths if not is_url(str(p))]
+        fetched = self._fetched(urls, list(feeds))
         with self._locked():
-            return self._ingest(paths, progress, feeds)
+            return self._ingest(files, fetched, progress)
 
     def _ingest(
-        self, paths: Iterable[str | Path], progress: IngestProgress | None, feeds: Iterable[str]
+        self,
+        files: list[str | Path],
+        fetched: list[Article | Skipped | AlreadyStored],
+        progress: IngestProgress | None,
     ) -> IngestReport:
         report = IngestReport()
         with self._writing():
             self._repair()
+            self._rebuild_lost_indexes(report)
         stored = self.store.articles()
         keyword_states = self.keyword.article_states()
         indexed = self.duplicates.indexed() if self.duplicates is not None else set()
@@ -145,7 +184,7 @@ class Ingester:
         seen: set[str] = set()
         pending: list[tuple[Article, list[Passage]]] = []
         pending_passages = 0
-        for item in self._items(paths, feeds, stored):
+        for item in self._items(files, fetched):
             if isinstance(item, AlreadyStored):
                 report.unchanged.append(item.source)
                 continue
@@ -154,35 +193,75 @@ class Ingester:
             if isinstance(item, Skipped):
                 report.skipped.append(item)
                 continue
-            aid = item.article_id
-            if aid in seen:
-                report.skipped.append(Skipped(item.source, "duplicate source in this ingest"))
+            try:
+                prepared = self._prepare(item, stored, keyword_states, indexed, seen, report)
+            except StoreError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - one article failing unexpectedly costs only itself
+                report.skipped.append(Skipped(item.source, _unexpected(exc)))
                 continue
-            seen.add(aid)
-            old = stored.get(aid)
-            unchanged = old is not None and old.content_hash == item.content_hash and old.chunking == self.chunking
-            if unchanged and old.complete:
-                if keyword_states.get(aid) != (old.passages_found, self._version(old)):
-                    self._reindex_keywords(item)  # repair from Chroma, no re-embedding
-                if self.duplicates is not None and aid not in indexed:  # stored before clustering existed
-                    cluster = self._cluster(item, report)
-                    if cluster != old.cluster:
-                        self.store.set_cluster(aid, cluster)
-                report.unchanged.append(item.source)
+            if prepared is None:
                 continue
-            detect_article_language(item)
-            (report.replaced if old is not None else report.added).append(item.source)
-            if self.duplicates is not None:
-                item.extra["cluster"] = self._cluster(item, report)
-            passages = chunk_article(item, self.chunk_size, self.chunk_overlap)
-            pending.append((item, passages))
-            pending_passages += len(passages)
+            pending.append(prepared)
+            pending_passages += len(prepared[1])
             if pending_passages >= self.batch_passages:
-                report.passages += self._flush(pending, progress)
+                report.passages += self._flush_isolated(pending, progress, report)
                 pending, pending_passages = [], 0
         if pending:
-            report.passages += self._flush(pending, progress)
+            report.passages += self._flush_isolated(pending, progress, report)
         return report
+
+    def _prepare(
+        self,
+        item: Article,
+        stored: dict[str, StoredArticle],
+        keyword_states: dict[str, tuple[int, str]],
+        indexed: set[str],
+        seen: set[str],
+        report: IngestReport,
+    ) -> tuple[Article, list[Passage]] | None:
+        """The article and its passages when it must be written; None when it is unchanged (or repeated)."""
+        aid = item.article_id
+        if aid in seen:
+            report.skipped.append(Skipped(item.source, "duplicate source in this ingest"))
+            return None
+        seen.add(aid)
+        old = stored.get(aid)
+        unchanged = old is not None and old.content_hash == item.content_hash and old.chunking == self.chunking
+        if unchanged and old.complete:
+            if keyword_states.get(aid) != (old.passages_found, self._version(old)):
+                self._reindex_keywords(item)  # repair from Chroma, no re-embedding
+            if self.duplicates is not None and aid not in indexed:  # stored before clustering existed
+                cluster = self._cluster(item, report)
+                if cluster != old.cluster:
+                    self.store.set_cluster(aid, cluster)
+            report.unchanged.append(item.source)
+            return None
+        detect_article_language(item)
+        if self.duplicates is not None:
+            item.extra["cluster"] = self._cluster(item, report)
+        passages = chunk_article(item, self.chunk_size, self.chunk_overlap)
+        (report.replaced if old is not None else report.added).append(item.source)
+        return item, passages
+
+    def _flush_isolated(
+        self, pending: list[tuple[Article, list[Passage]]], progress: IngestProgress | None, report: IngestReport
+    ) -> int:
+        """``_flush``; when a batch fails for a reason other than storage (the embedding of one text, say),
+        its articles are written one by one, and only those that fail are skipped."""
+        try:
+            return self._flush(pending, progress)
+        except StoreError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - isolate the article that fails
+            if len(pending) > 1:
+                return sum(self._flush_isolated([one], progress, report) for one in pending)
+            article = pending[0][0]
+            for done in (report.added, report.replaced):
+                if article.source in done:
+                    done.remove(article.source)
+            report.skipped.append(Skipped(article.source, _unexpected(exc)))
+            return 0
 
     def _cluster(self, article: Article, report: IngestReport) -> str:
         """Put the article in its near-duplicate cluster (a new one unless it copies a stored article)."""
@@ -222,6 +301,18 @@ class Ingester:
             self.store.delete_other_versions(versions)
             self.keyword.registry.settle(versions)
         return len(texts)
+
+    def _rebuild_lost_indexes(self, report: IngestReport) -> None:
+        """An empty keyword index (or duplicate index) beside a collection that has passages was lost
+        (deleted, or set aside as damaged): rebuild it from Chroma before anything else is written."""
+        from vectorstore.rebuild import rebuild_duplicates, rebuild_keyword
+
+        if not self.store.count():
+            return
+        if not self.keyword.article_passage_counts():
+            rebuild_keyword(self.store, self.keyword)
+        if self.duplicates is not None and not self.duplicates.indexed():
+            rebuild_duplicates(self.store, self.duplicates, report.duplicates)
 
     def _repair(self) -> None:
         """Finish what an interrupted write or removal left: delete the passages no reader sees (of

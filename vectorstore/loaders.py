@@ -1,11 +1,13 @@
-"""Turn files (txt, md, html, json, jsonl) into cleaned Articles, or a one-line reason to skip them."""
+"""Turn files (txt, md, html, json, jsonl, pdf, docx) into cleaned Articles, or a one-line reason to skip them."""
 
 from __future__ import annotations
 
 import errno
 import json
+import math
 import os
 import re
+import stat
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -16,8 +18,9 @@ from typing import Any
 from vectorstore.documents import Article, normalize_source
 from vectorstore.language import detect_language
 from vectorstore.outlets import outlet_for
+from vectorstore.quality import text_problem
 
-SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl"}
+SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl", ".pdf", ".docx"}
 _TITLE_MAX = 200
 _DATE_LINE = re.compile(
     r"^\s*(?:tanggal|tgl\.?|date|dated|published|diterbitkan|dipublikasikan|terbit)\s*:\s*(?P<date>.+?)\s*$",
@@ -26,6 +29,10 @@ _DATE_LINE = re.compile(
 _CONTROL = re.compile(
     r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\ufeff]"
 )
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+# byte order marks of the encodings read besides UTF-8 (longest first: UTF-32 LE starts like UTF-16 LE)
+_BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"),
+         (b"\xfe\xff", "utf-16"))
 _TZ_WORDS = {"wib": "+0700", "wita": "+0800", "wit": "+0900"}
 _MONTHS = (
     r"jan(?:uari|uary)?|feb(?:ruari|ruary)?|mar(?:et|ch)?|apr(?:il)?|mei|may|jun[ei]?|jul[iy]?|"
@@ -66,8 +73,16 @@ class Skipped:
     reason: str
 
 
+def repair_text(text: str) -> str:
+    """``text`` with lone surrogates (``\\ud800`` in JSON, undecodable bytes in names) replaced by U+FFFD,
+    so it can be encoded, hashed and stored."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
 def clean_text(text: str) -> str:
-    """NFC-normalize, unify newlines, drop control characters and ANSI escapes, trim line ends."""
+    """NFC-normalize, unify newlines, drop control characters and ANSI escapes, trim line ends (lone
+    surrogates become U+FFFD)."""
+    text = repair_text(text)
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     text = _CONTROL.sub("", text)
     lines = [line.rstrip() for line in text.split("\n")]
@@ -75,12 +90,24 @@ def clean_text(text: str) -> str:
 
 
 def parse_date(value: Any) -> datetime | None:
-    """Parse a publication date from metadata or a dated line (Indonesian or English)."""
-    if value is None or value == "":
+    """Parse a publication date from metadata or a dated line (Indonesian or English); None when it
+    cannot be read (an infinite, NaN or out-of-range timestamp drops only the date)."""
+    try:
+        return _parse_date(value)
+    except (ValueError, OverflowError, OSError, TypeError):
+        return None
+
+
+def _parse_date(value: Any) -> datetime | None:
+    if value is None or value == "" or isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
+        if not math.isfinite(value):
+            return None
         return datetime.fromtimestamp(float(value)).astimezone()
-    text = str(value).strip().rstrip(".")
+    if not isinstance(value, str):
+        return None
+    text = repair_text(value).strip().rstrip(".")[:200]
     try:
         return datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
@@ -180,6 +207,9 @@ def make_article(
     text = clean_text(text)
     if not text:
         raise LoadError("no text")
+    problem = text_problem(text)
+    if problem:
+        raise LoadError(problem)
     title = clean_text(title).replace("\n", " ")
     titled = bool(title)
     title = title or fallback_title
@@ -196,6 +226,10 @@ def load_text(path: Path, raw: str) -> Article:
     title = meta.get("title") or title
     date = parse_date(meta.get("date")) or date
     outlet = meta.get("outlet") or meta.get("source")
+    if not outlet:
+        from vectorstore.documents_binary import outlet_from_text
+
+        outlet = outlet_from_text(body)  # "Tempo.co - 21/05/2025, 09:00 WIB"
     return make_article(str(path), body, title, date, meta.get("lang", ""), _title_from_path(path), outlet)
 
 
@@ -239,12 +273,24 @@ def _first(record: dict[str, Any], *keys: str) -> Any:
     return None
 
 
+def _repaired(value: Any) -> Any:
+    """A JSON value with every string in it repaired (``repair_text``)."""
+    if isinstance(value, str):
+        return repair_text(value)
+    if isinstance(value, dict):
+        return {repair_text(str(k)): _repaired(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_repaired(v) for v in value]
+    return value
+
+
 def _article_from_record(record: Any, path: Path, position: int) -> Article:
     if not isinstance(record, dict):
-        raise LoadError(f"item {position} is not an object")
+        raise LoadError("not an object")
+    record = {k: _repaired(v) for k, v in record.items()}
     text = _first(record, "text", "content", "body", "article")
     if not isinstance(text, str) or not text.strip():
-        raise LoadError(f"item {position} has no text field")
+        raise LoadError("no text field")
     url = _first(record, "url", "link", "source", "id")
     source = normalize_source(str(url)) if url else f"{path}#{position}"
     title = str(_first(record, "title", "headline") or "")
@@ -254,32 +300,58 @@ def _article_from_record(record: Any, path: Path, position: int) -> Article:
     return make_article(source, text, title, date, lang, _title_from_path(path), str(outlet) if outlet else None)
 
 
-def load_json(path: Path, raw: str) -> list[Article]:
-    """A .json file: one article object, a list of them, or ``{"articles": [...]}``."""
+def _records(records: list[Any], path: Path, where: str, first: int = 0) -> list[Article | Skipped]:
+    """Each record as an article, or a Skipped naming it (``where``: ``item`` or ``line``; ``first``: the
+    position of the first record in its file); one bad record never costs the others."""
+    out: list[Article | Skipped] = []
+    for i, record in enumerate(records, start=first):
+        try:
+            out.append(_article_from_record(record, path, i))
+        except LoadError as exc:
+            reason = str(exc)
+            out.append(Skipped(str(path), f"{where} {i + 1}: {reason}"))
+        except Exception as exc:  # noqa: BLE001 - an unexpected failure skips this record only
+            out.append(Skipped(str(path), f"{where} {i + 1}: {type(exc).__name__}: {exc}".splitlines()[0][:300]))
+    return out
+
+
+def load_json(path: Path, raw: str) -> list[Article | Skipped]:
+    """A .json file: one article object, a list of them, or ``{"articles": [...]}``; a bad record is
+    skipped on its own."""
     try:
         data = json.loads(raw)
     except (json.JSONDecodeError, RecursionError) as exc:
         raise LoadError(f"malformed JSON: {exc}") from None
     if isinstance(data, dict) and isinstance(data.get("articles"), list):
         data = data["articles"]
-    records = data if isinstance(data, list) else [data]
-    return [_article_from_record(r, path, i) for i, r in enumerate(records)]
+    return _some_articles(_records(data if isinstance(data, list) else [data], path, "item"))
 
 
-def load_jsonl(path: Path, raw: str) -> list[Article]:
-    """A .jsonl file: one article object per line."""
-    articles = []
+def load_jsonl(path: Path, raw: str) -> list[Article | Skipped]:
+    """A .jsonl file: one article object per line; a broken line is skipped with its number, the
+    other lines are read."""
+    out: list[Article | Skipped] = []
     for i, line in enumerate(raw.split("\n")):
         if not line.strip():
             continue
         try:
             record = json.loads(line)
         except (json.JSONDecodeError, RecursionError) as exc:
-            raise LoadError(f"malformed JSON on line {i + 1}: {exc}") from None
-        articles.append(_article_from_record(record, path, i))
-    if not articles:
+            out.append(Skipped(str(path), f"malformed JSON on line {i + 1}: {exc}"))
+            continue
+        out.extend(_records([record], path, "line", first=i))
+    if not out:
         raise LoadError("no articles in JSONL")
-    return articles
+    return _some_articles(out)
+
+
+def _some_articles(items: list[Article | Skipped]) -> list[Article | Skipped]:
+    """``items`` when one of them is an article; else the file fails with the first record's reason."""
+    failed = [x for x in items if isinstance(x, Skipped)]
+    if len(failed) < len(items) or not failed:
+        return items
+    more = f" (and {len(failed) - 1} more records failed)" if len(failed) > 1 else ""
+    raise LoadError(failed[0].reason + more)
 
 
 def read_text_file(path: Path, max_bytes: int) -> str:
@@ -295,6 +367,12 @@ def read_text_file(path: Path, max_bytes: int) -> str:
         raise LoadError("permission denied") from None
     except OSError as exc:
         raise LoadError(exc.strerror or str(exc)) from None
+    for bom, encoding in _BOMS:  # UTF-16/32 with a byte order mark: read as such, not called binary
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError:
+                break
     if b"\x00" in data[:8192]:
         raise LoadError("binary file")
     try:
@@ -311,15 +389,40 @@ def detect_article_language(article: Article) -> Article:
 
 def load_file(path: Path, max_bytes: int = 50_000_000, detect: bool = True) -> list[Article]:
     """Load every article in one file (``detect=False``: leave undeclared languages empty, for the
-    caller to detect only where needed; it is the slowest step of loading)."""
-    articles = _load_file(path, max_bytes)
-    return [detect_article_language(a) for a in articles] if detect else articles
+    caller to detect only where needed; it is the slowest step of loading). Records of a JSON or JSONL
+    file that fail are left out (``load_items`` reports them)."""
+    return [a for a in load_items(path, max_bytes, detect) if isinstance(a, Article)]
 
 
-def _load_file(path: Path, max_bytes: int) -> list[Article]:
+def load_items(path: Path, max_bytes: int = 50_000_000, detect: bool = True) -> list[Article | Skipped]:
+    """Like ``load_file``, with a Skipped for each record or line of the file that failed."""
+    items = _load_file(path, max_bytes)
+    return [detect_article_language(a) if detect and isinstance(a, Article) else a for a in items]
+
+
+def _file_kind(mode: int) -> str | None:
+    """What a file that is not a regular file is (a device, a pipe, a socket), or None."""
+    for test, name in ((stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return None if stat.S_ISREG(mode) else "not a regular file"
+
+
+def _load_file(path: Path, max_bytes: int) -> list[Article | Skipped]:
+    try:
+        kind = _file_kind(path.stat().st_mode)
+    except OSError as exc:
+        raise LoadError(exc.strerror or str(exc)) from None
+    if kind is not None:
+        raise LoadError(f"not a regular file ({kind}: {printable_path(path)})")
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise LoadError(f"unsupported file type {suffix or '(none)'}")
+    if suffix in {".pdf", ".docx"}:
+        from vectorstore.documents_binary import load_docx, load_pdf
+
+        return [load_pdf(path, max_bytes) if suffix == ".pdf" else load_docx(path, max_bytes)]
     raw = read_text_file(path, max_bytes)
     if not raw.strip():
         raise LoadError("empty file")
@@ -357,7 +460,11 @@ def printable_path(path: str | Path) -> str:
     text = str(path)
     if text.isprintable():
         return text
-    text = os.fsencode(text).decode("utf-8", "backslashreplace")
+    try:
+        data = os.fsencode(text)
+    except UnicodeEncodeError:  # a lone surrogate that no byte decodes to (from JSON text)
+        data = text.encode("utf-8", "backslashreplace")
+    text = data.decode("utf-8", "backslashreplace")
     return "".join(c if c.isprintable() or c == " " else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
@@ -385,7 +492,7 @@ def iter_articles(
             yield Skipped(shown, _os_reason(exc))
             continue
         try:
-            articles = load_file(resolved, max_bytes, detect)
+            articles = load_items(resolved, max_bytes, detect)
         except LoadError as exc:
             yield Skipped(shown, str(exc))
             continue
@@ -393,5 +500,8 @@ def iter_articles(
             yield Skipped(shown, f"could not parse: {type(exc).__name__}: {exc}".splitlines()[0])
             continue
         for article in articles:
+            if isinstance(article, Skipped):
+                yield Skipped(shown, article.reason)
+                continue
             article.source = printable_path(article.source)
             yield article

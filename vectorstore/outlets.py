@@ -12,7 +12,10 @@ def host_of(source: str) -> str:
     """The host of a URL without ``www.``/``m.``/``amp.``; empty for a file path."""
     if "://" not in source:
         return ""
-    host = (urlsplit(source.strip()).hostname or "").lower()
+    try:
+        host = (urlsplit(source.strip()).hostname or "").lower()
+    except ValueError:  # a malformed URL has no host to name
+        return ""
     for prefix in _HOST_PREFIXES:
         if host.startswith(prefix) and host.count(".") > 1:
             host = host[len(prefix) :]

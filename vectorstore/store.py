@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from collections import defaultdict
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from vectorstore.documents import Article, Passage
+from vectorstore.documents_binary import page_of
 from vectorstore.memory import release_freed_memory
 from vectorstore.versions import RegistryView, VersionRegistry, passage_version, version_tag
 
@@ -27,6 +29,93 @@ _HNSW_BUILD = {"ef_construction": 200, "max_neighbors": 32}
 
 class StoreError(RuntimeError):
     """The collection cannot be used as asked; the message says why."""
+
+
+class EmptyStore(StoreError):
+    """There is no collection yet (nothing was created by looking for it)."""
+
+
+class MissingDataDir(EmptyStore):
+    """The data directory itself does not exist (a mistyped ``--data-dir``, or nothing ingested yet)."""
+
+
+class StoreDamaged(StoreError):
+    """A file of the collection is damaged or missing; the message names it and says what it held."""
+
+
+CHROMA_DB = "chroma.sqlite3"
+_HOLDS = "it holds the passages, their vectors and metadata"
+_RECOVER = "run `assistant doctor` to see what can be recovered (`--repair` recovers it)"
+
+
+def forget_embedded_client(path: Path) -> None:
+    """Stop and forget the Chroma system this process keeps for the folder ``path`` (Chroma shares one
+    per folder), so the next open reads the files again: after a failed open, or before a damaged
+    folder is set aside and a new one made in its place."""
+    try:
+        from chromadb.api.shared_system_client import SharedSystemClient
+    except ImportError:  # pragma: no cover - chromadb is a dependency
+        return
+    key = str(path)
+    system = SharedSystemClient._identifier_to_system.pop(key, None)
+    SharedSystemClient._identifier_to_refcount.pop(key, None)
+    if system is not None:
+        with contextlib.suppress(Exception):  # a broken system may fail to stop; it is forgotten either way
+            system.stop()
+
+
+def _within(seconds: float, make: Any) -> Any:
+    """``make()`` run in a daemon thread, given ``seconds``: Chroma's ``HttpClient`` talks to the server
+    while it is built, with no timeout at all (the thread of a server that never answers is abandoned)."""
+    import concurrent.futures
+    import threading
+
+    future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+
+    def run() -> None:
+        try:
+            future.set_result(make())
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller
+            future.set_exception(exc)
+
+    threading.Thread(target=run, daemon=True, name="chroma-connect").start()
+    try:
+        return future.result(timeout=seconds)
+    except concurrent.futures.TimeoutError:
+        raise TimeoutError(f"no answer within {seconds:g}s") from None
+
+
+def _bound_http_session(client: Any, timeout: float) -> None:
+    """Give a Chroma ``HttpClient`` an HTTP session with a deadline per request (its own has no timeout at
+    all, so a server that stops answering would hang every question)."""
+    import httpx
+
+    from vectorstore.netlimits import BoundedTransport
+
+    server = getattr(client, "_server", None)
+    session = getattr(server, "_session", None)
+    if not isinstance(session, httpx.Client):
+        return
+    bounded = httpx.Client(
+        timeout=timeout, transport=BoundedTransport(total_timeout=timeout), headers=session.headers
+    )
+    server._session = bounded
+    session.close()
+
+
+def embedded_store_problem(path: Path) -> str | None:
+    """Why the embedded Chroma folder at ``path`` cannot be opened, before Chroma touches it (so a damaged
+    database is never mistaken for a new, empty one); None when it looks whole or does not exist yet."""
+    from vectorstore.health import sqlite_problem
+
+    db = path / CHROMA_DB
+    if not db.exists():
+        segments = [p for p in path.iterdir() if p.is_dir()] if path.is_dir() else []
+        if segments:
+            return f"{db} is missing but {len(segments)} vector index folder(s) are there; {_HOLDS}; {_RECOVER}"
+        return None
+    problem = sqlite_problem(db)
+    return f"{db} {problem}; {_HOLDS}; {_RECOVER}" if problem else None
 
 
 _LOW_SPACE = 64 * 1024 * 1024
@@ -122,6 +211,9 @@ def passage_metadata(article: Article, passage: Passage, total: int, chunking: s
     if article.date is not None:
         meta["date"] = epoch(article.date)
         meta["date_iso"] = article.date.isoformat()
+    page = page_of(article.extra, passage.start)
+    if page is not None:  # PDF articles: the page the passage starts on
+        meta["page"] = page
     return meta
 
 
@@ -137,11 +229,15 @@ class ChromaStore:
         url: str | None = None,
         precision: str = "fp32",
         registry: VersionRegistry | None = None,
+        timeout: float = 60.0,
+        create: bool = True,
     ):
         """Open (or create) ``collection``: embedded on disk at ``path``, or on the Chroma server at ``url``.
         ``precision`` (``fp32`` or ``int8``) is recorded for a new collection; an existing one keeps its own.
         ``registry`` (the keyword index's) says which version of each article readers see; without it
-        every stored passage is visible."""
+        every stored passage is visible. ``timeout``: seconds each request to a Chroma server may take in
+        all (Chroma's own HTTP client waits forever). ``create=False``: a missing collection is an EmptyStore
+        error instead of being created."""
         self.registry = registry
         import chromadb
         from chromadb.config import Settings as ChromaSettings
@@ -150,33 +246,86 @@ class ChromaStore:
         warnings.filterwarnings("ignore", message="Could not reconstruct embedding function")
         settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
         if url:
-            parts = urlsplit(url)
             try:
-                self.client = chromadb.HttpClient(
-                    host=parts.hostname or "localhost",
-                    port=parts.port or (443 if parts.scheme == "https" else 8000),
-                    ssl=parts.scheme == "https",
-                    settings=settings,
+                parts = urlsplit(url)
+                self.client = _within(
+                    timeout,
+                    lambda: chromadb.HttpClient(
+                        host=parts.hostname or "localhost",
+                        port=parts.port or (443 if parts.scheme == "https" else 8000),
+                        ssl=parts.scheme == "https",
+                        settings=settings,
+                    ),
                 )
+                _bound_http_session(self.client, timeout)
                 self.client.heartbeat()
             except Exception as exc:  # noqa: BLE001 - any failure to connect is reported the same way
                 raise StoreError(f"cannot reach the Chroma server at {url} ({type(exc).__name__})") from None
         else:
+            problem = embedded_store_problem(path)
+            if problem:
+                raise StoreDamaged(problem)
             path.mkdir(parents=True, exist_ok=True)
-            self.client = chromadb.PersistentClient(path=str(path), settings=settings)
-        self.collection = self.client.get_or_create_collection(
-            name=collection,
-            embedding_function=embedding_function,
-            configuration={"hnsw": {"space": "cosine", **_HNSW_BUILD, "ef_search": _HNSW_EF_SEARCH}},
-            metadata={"embedding_model": embedding_model, "embedding_precision": precision},
-        )
-        self._widen_search()
+        self._open(path, url, collection, embedding_function, embedding_model, precision, settings, create)
         built_with = (self.collection.metadata or {}).get("embedding_model")
         if built_with and built_with != embedding_model:
             raise StoreError(
                 f"collection {collection!r} was built with embedding model {built_with!r}, not "
                 f"{embedding_model!r}; use --collection to pick another collection or re-create this one"
             )
+
+    def _open(
+        self,
+        path: Path,
+        url: str | None,
+        collection: str,
+        embedding_function: Any,
+        embedding_model: str,
+        precision: str,
+        settings: Any,
+        create: bool = True,
+    ) -> None:
+        """Open the client and the collection with Chroma's native stderr captured: a panic or an error
+        becomes one StoreDamaged line naming the file (checked in full only then)."""
+        import chromadb
+
+        from vectorstore.health import captured_stderr, chroma_failure, sqlite_problem
+
+        with captured_stderr() as native:
+            try:
+                if not url:
+                    self.client = chromadb.PersistentClient(path=str(path), settings=settings)
+                if not create and collection not in {c.name for c in self.client.list_collections()}:
+                    raise EmptyStore(f"no collection {collection!r} in {url or path} yet")
+                self.collection = self.client.get_or_create_collection(
+                    name=collection,
+                    embedding_function=embedding_function,
+                    configuration={"hnsw": {"space": "cosine", **_HNSW_BUILD, "ef_search": _HNSW_EF_SEARCH}},
+                    metadata={"embedding_model": embedding_model, "embedding_precision": precision},
+                )
+                self._widen_search()
+                self.collection.count()
+                failure: BaseException | None = None
+            except BaseException as exc:  # a Rust panic arrives as a PanicException (a BaseException)
+                if isinstance(exc, KeyboardInterrupt):
+                    raise
+                failure = exc
+        if failure is None:
+            return
+        if not url:
+            forget_embedded_client(path)
+        if isinstance(failure, StoreError):
+            raise failure
+        reason = chroma_failure(failure, native[0] if native else "")
+        lowered = reason.lower()
+        if any(word in lowered for word in ("readonly", "read-only", "disk is full", "no space", "permission")):
+            raise StoreError(write_failure(failure, path.parent)) from None  # not damage: the disk or its rights
+        if url:
+            raise StoreError(f"the Chroma server at {url} failed to open collection {collection!r} ({reason})")
+        db = path / CHROMA_DB
+        problem = sqlite_problem(db, thorough=True)
+        where = f"{db} {problem}" if problem else f"the collection in {path} cannot be opened ({reason})"
+        raise StoreDamaged(f"{where}; {_HOLDS}; {_RECOVER}") from None
 
     def _widen_search(self) -> None:
         """Collections made before the search width was raised get it now (the graph itself is kept)."""

@@ -36,8 +36,75 @@ def prepared_e5_path(models_dir: Path) -> Path:
 
 
 def e5_is_ready(models_dir: Path) -> bool:
-    """True when the built folder exists and passed verification."""
-    return (prepared_e5_path(models_dir) / _MARKER).is_file()
+    """True when the built folder passed verification and its files are still whole: each has the size
+    recorded when it was verified, and every ``.safetensors`` file is as long as its header says (a
+    truncated ``model.safetensors`` is not ready). ``e5_problem(..., checksums=True)`` also hashes them."""
+    return e5_problem(models_dir) is None
+
+
+def folder_manifest(folder: Path) -> dict[str, dict[str, int | str]]:
+    """Size and SHA-256 of every file in ``folder`` (recorded when a built model passes verification)."""
+    import hashlib
+
+    files: dict[str, dict[str, int | str]] = {}
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != _MARKER):
+        digest = hashlib.sha256()
+        with path.open("rb") as f:
+            while block := f.read(1 << 20):
+                digest.update(block)
+        files[str(path.relative_to(folder))] = {"size": path.stat().st_size, "sha256": digest.hexdigest()}
+    return files
+
+
+def safetensors_problem(path: Path) -> str | None:
+    """Why a ``.safetensors`` file is not whole (its header and length disagree), or None."""
+    import struct
+
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as f:
+            (length,) = struct.unpack("<Q", f.read(8))
+            if length <= 0 or 8 + length > size:
+                return f"{path.name} is truncated ({size:,} bytes, header says more)"
+            header = json.loads(f.read(length))
+    except (OSError, struct.error, ValueError) as exc:
+        return f"{path.name} cannot be read ({type(exc).__name__})"
+    ends = [int(v["data_offsets"][1]) for k, v in header.items() if k != "__metadata__"]
+    expected = 8 + length + max(ends, default=0)
+    if size != expected:
+        return f"{path.name} is truncated or padded ({size:,} bytes, expected {expected:,})"
+    return None
+
+
+def e5_problem(models_dir: Path, checksums: bool = False) -> str | None:
+    """What is wrong with the prepared e5 folder (one line), or None when it is ready; ``checksums``
+    compares every file's SHA-256 with the one recorded at verification."""
+    folder = prepared_e5_path(models_dir)
+    marker = folder / _MARKER
+    if not marker.is_file():
+        return "not prepared" if not folder.exists() else f"{folder} was never verified (an interrupted build)"
+    try:
+        recorded = json.loads(marker.read_text()).get("files") or {}
+    except (OSError, ValueError):
+        return f"{marker} is damaged"
+    for name, info in recorded.items():
+        path = folder / name
+        if not path.is_file():
+            return f"{path} is missing"
+        if path.stat().st_size != info.get("size"):
+            return f"{path} has {path.stat().st_size:,} bytes, {info.get('size'):,} when verified"
+    for path in folder.glob("*.safetensors"):
+        problem = safetensors_problem(path)
+        if problem:
+            return f"{folder}: {problem}"
+    if not any(folder.glob("*.safetensors")):
+        return f"{folder} has no model weights"
+    if checksums:
+        actual = folder_manifest(folder)
+        for name, info in recorded.items():
+            if actual.get(name, {}).get("sha256") != info.get("sha256"):
+                return f"{folder / name} does not match its checksum (damaged)"
+    return None
 
 
 def verify_embedding_folder(path: Path, expected_dim: int | None = E5_SMALL_DIM) -> dict[str, float]:
@@ -79,7 +146,7 @@ def build_e5(models_dir: Path, progress: Callable[[str], None] | None = None) ->
         if progress:
             progress("verifying embedding model")
         checks = verify_embedding_folder(tmp)
-        (tmp / _MARKER).write_text(json.dumps(checks))
+        (tmp / _MARKER).write_text(json.dumps({**checks, "files": folder_manifest(tmp)}))
         shutil.rmtree(target, ignore_errors=True)  # a partial or corrupt earlier build
         os.replace(tmp, target)
     finally:

@@ -30,6 +30,9 @@ HELP = """Commands:
   /until WHEN    only articles published until then; /source NAME only this outlet; /lang CODE
   /filters       show the filters; /filters off clears them (/since off clears one)
   /sources       browse and remove articles
+  /digest [size] every story in the filters' window, cited (by size: largest first)
+  /timeline QUERY  the dated events of a story or an entity, cited
+  /follow [add QUESTION | list | rm N]  what is new for your followed questions
   /new           start a new conversation
   /history       open an earlier conversation
   /export [FILE] save this conversation as Markdown with footnotes
@@ -227,6 +230,10 @@ class AssistantApp(App[None]):
         if self.article_count == 0:
             self.notify("no articles yet: /ingest PATH or F2", severity="warning")
             return
+        limit = self.services.settings.max_question_chars
+        if len(text) > limit:
+            self.notify(f"the question is too long ({len(text):,} characters; at most {limit:,})", severity="warning")
+            return
         chat = self.query_one("#chat", VerticalScroll)
         question = QuestionMessage(text)
         answer = AnswerMessage()
@@ -407,6 +414,8 @@ class AssistantApp(App[None]):
             self.export(arg)
         elif name == "/model":
             self.model_command(arg)
+        elif name in {"/digest", "/timeline", "/follow"}:
+            self.news_command(name[1:], arg)
         else:
             self.notify(f"unknown command {name} (see /help)", severity="warning", markup=False)
 
@@ -473,6 +482,23 @@ class AssistantApp(App[None]):
         self.say(f"Switched to {arg}; it loads with the next question.")
         self.set_state("ready")
 
+    @work(thread=True, group="news")
+    def news_command(self, kind: str, arg: str) -> None:
+        """``/digest``, ``/timeline QUERY``, ``/follow ...`` (assistant.news.chat) in the background."""
+        from assistant.news import chat
+
+        try:
+            if kind == "digest":
+                text = chat.digest_text(self.services, self.article_filter, by_size=arg.strip() == "size")
+            elif kind == "timeline":
+                text = chat.timeline_text(self.services, arg, self.article_filter)
+            else:
+                text = chat.follow_text(self.services, arg)
+        except chat.NewsError as exc:
+            self.call_from_thread(self.notify, str(exc), severity="warning", markup=False)
+            return
+        self.call_from_thread(self.say, text, "")
+
     def action_ingest_examples(self) -> None:
         """F2: ingest the bundled example articles."""
         self.ingest([str(EXAMPLES)])
@@ -512,6 +538,20 @@ class AssistantApp(App[None]):
             summary += f" {len(report.duplicates)} near-duplicate(s) grouped with stored articles."
         skipped = "".join(f"\n  skipped {s.path}: {s.reason}" for s in report.skipped[:20])
         self.call_from_thread(self.ingest_done, count, summary + skipped)
+        if report.articles_written:
+            self.follow_notice()
+
+    @work(thread=True, group="news")
+    def follow_notice(self) -> None:
+        """Tell when an ingest brought new evidence for a followed question (assistant.news.chat)."""
+        from assistant.news.chat import follow_notice
+
+        try:
+            notice = follow_notice(self.services)
+        except Exception:  # noqa: BLE001 - a notice must never break the chat
+            return
+        if notice:
+            self.call_from_thread(self.notify, notice, markup=False)
 
     def ingest_progress(self, articles: int, passages: int) -> None:
         """Show the ingest progress bar (indeterminate: the number of articles is not known ahead)."""

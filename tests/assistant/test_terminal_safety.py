@@ -43,7 +43,7 @@ def hostile_services(monkeypatch):
     article = StoredArticle("a1", "/x/" + HOSTILE, HOSTILE, None, "id", "h", "400/80", 1, 1, outlet=HOSTILE)
     store = SimpleNamespace(count=lambda: 1, articles=lambda: {"a1": article})
     services = SimpleNamespace(store=store, answerer=HostileAnswerer(), where_for=lambda f: None)
-    monkeypatch.setattr(commands, "_services", lambda s: services)
+    monkeypatch.setattr(commands, "_services", lambda s, **kw: services)
 
 
 def test_safe_strips_sequences_and_controls_but_keeps_text():
@@ -62,13 +62,15 @@ def test_cli_answer_and_sources_write_no_escape_sequences(hostile_services, caps
     assert "[bold]tebal[/bold]" in captured.out  # Rich markup in articles is printed literally
 
 
-def test_cli_json_escapes_controls_and_keeps_values(hostile_services, capsys):
+def test_cli_json_strings_are_free_of_escapes_and_controls(hostile_services, capsys):
+    """Issue 17, item 5: the decoded values carry no escape sequence either (``\x1b]0;pwned\x07`` was kept)."""
     assert main(["--ask", "pertanyaan", "--json"]) == 0
     assert main(["sources", "--json"]) == 0
     out = capsys.readouterr().out
     assert not FORBIDDEN.search(out)
     first = json.JSONDecoder().raw_decode(out)[0]
-    assert first["sources"][0]["title"] == HOSTILE  # same values once decoded
+    assert first["sources"][0]["title"] == safe(HOSTILE)
+    assert not FORBIDDEN.search(first["answer"]) and "merah" in first["answer"]
 
 
 def test_error_lines_are_sanitized(capsys):

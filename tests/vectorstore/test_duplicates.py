@@ -50,3 +50,40 @@ def test_remove_without_loading_the_lsh(tmp_path):
     reopened.remove("kompas")
     assert reopened._lsh is None and reopened.indexed() == set()
     assert reopened.assign("antara", WIRE_COPY) == "antara"  # the removed story is not matched later
+
+
+def _short_articles(count: int, footer: str) -> list[str]:
+    import random
+
+    rng = random.Random(7)
+    vocab = [f"{a}{b}" for a in ("ka", "ri", "mo", "te", "su", "la", "pe", "di", "ba", "no") for b in
+             ("rang", "tuk", "mbu", "sih", "ngan", "wat", "lis", "mar", "gen", "pok")]
+    texts = []
+    for _ in range(count):
+        body = " ".join(rng.choice(vocab) for _ in range(14)) + "."
+        texts.append(f"{body}\n{footer}")
+    return texts
+
+
+def test_a_footer_shared_by_many_articles_makes_no_near_duplicates(tmp_path):
+    """Issue 17, list 7: 300 short articles of one site with the same long footer are 300 stories."""
+    from vectorstore.duplicates import DuplicateIndex
+
+    footer = (
+        "Baca berita terbaru lainnya hanya di situs kami dan ikuti kanal resmi kami di media sosial.\n"
+        "Hak cipta dilindungi undang-undang. Dilarang mengutip, menyalin, atau menayangkan ulang.\n"
+        "Redaksi menerima tulisan pembaca melalui alamat surel resmi yang tercantum di halaman kontak."
+    )
+    index = DuplicateIndex(tmp_path)
+    clusters = [index.assign(f"a{i}", text, "Situs Contoh") for i, text in enumerate(_short_articles(300, footer))]
+    joined = sum(cluster != f"a{i}" for i, cluster in enumerate(clusters))
+    assert joined <= 1, joined  # at most the second article, before the footer is known to be shared
+
+
+def test_a_wire_story_at_many_outlets_still_clusters(tmp_path):
+    from vectorstore.duplicates import DuplicateIndex
+
+    (story,) = _short_articles(1, "Pewarta: Nama Wartawan. Editor: Nama Editor yang bertugas hari ini.")
+    index = DuplicateIndex(tmp_path)
+    clusters = {index.assign(f"o{i}", f"Berita dari outlet {i} hari ini.\n{story}", f"Outlet {i}") for i in range(6)}
+    assert clusters == {"o0"}

@@ -88,7 +88,7 @@ def test_folder_walk_reports_missing_and_bad_but_loads_the_rest(tmp_path, sample
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "good.txt").write_text("Judul\nIsi berita yang cukup panjang di sini.")
     (tmp_path / "sub" / "bad.txt").write_bytes(b"\xff\xfe\x00")
-    (tmp_path / "ignored.pdf").write_bytes(b"%PDF")
+    (tmp_path / "ignored.epub").write_bytes(b"PK")  # not a supported type: not even listed
     items = list(iter_articles([tmp_path, tmp_path / "missing.txt", sample_path]))
     skipped = [i for i in items if isinstance(i, Skipped)]
     loaded = [i for i in items if not isinstance(i, Skipped)]

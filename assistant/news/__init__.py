@@ -1,0 +1,1 @@
+"""Following the news: digests, timelines, disagreements between outlets, followed questions, feeds."""

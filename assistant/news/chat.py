@@ -1,0 +1,102 @@
+"""``/digest``, ``/timeline`` and ``/follow`` in the chat: the same results as the CLI, as plain text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from assistant.news.render import Line, digest_lines, follow_lines, timeline_lines
+
+if TYPE_CHECKING:
+    from vectorstore.filters import ArticleFilter
+
+
+class NewsError(ValueError):
+    """Nothing to show (an empty window, an unknown followed question); the message is one line."""
+
+
+def _text(lines: list[Line]) -> str:
+    return "\n".join(text for text, _ in lines)
+
+
+def _articles(services: Any, article_filter: ArticleFilter | None) -> list[Any]:
+    from assistant.news.corpus import load_articles
+
+    articles = load_articles(services.store, services.where_for(article_filter))
+    if not articles:
+        shown = article_filter.describe() if article_filter is not None and article_filter.active else "the collection"
+        raise NewsError(f"no articles in the window ({shown})")
+    return articles
+
+
+def digest_text(services: Any, article_filter: ArticleFilter | None, by_size: bool = False) -> str:
+    """The digest of the chat's current filters."""
+    from assistant.news.digest import build_digest
+
+    return _text(digest_lines(build_digest(_articles(services, article_filter), by_size=by_size)))
+
+
+def timeline_text(services: Any, query: str, article_filter: ArticleFilter | None) -> str:
+    """The timeline of ``query`` within the chat's current filters."""
+    from assistant.news.timeline import build_timeline
+
+    if not query.strip():
+        raise NewsError("usage: /timeline QUERY")
+    articles = _articles(services, article_filter)
+    vector = services.embedder.embed_query(query)
+    timeline = build_timeline(query, articles, vector, services.settings.min_relevance)
+    if not timeline.events:
+        raise NewsError(f"nothing in the articles is about {query!r}")
+    return _text(timeline_lines(timeline))
+
+
+def follow_text(services: Any, arg: str) -> str:
+    """``/follow`` (what is new), ``/follow add QUESTION``, ``/follow list``, ``/follow rm N``."""
+    from assistant.news.follow import FollowError, FollowList, look
+
+    follows = FollowList(Path(services.settings.data_dir) / "follow.json")
+    action, _, rest = arg.strip().partition(" ")
+    try:
+        if action == "add":
+            return f"Following [{follows.add(rest)}] {rest.strip()}"
+        if action == "rm":
+            return f"Stopped following: {follows.remove(rest.strip())}"
+        questions = follows.load()
+    except FollowError as exc:
+        raise NewsError(str(exc)) from None
+    if action == "list":
+        return "\n".join(f"[{i}] {q['question']}" for i, q in enumerate(questions, 1)) or "No followed questions."
+    if action:
+        raise NewsError("usage: /follow [add QUESTION | list | rm N]")
+    if not questions:
+        raise NewsError("no followed questions; add one with /follow add QUESTION")
+    articles = _articles(services, None)
+    return _text(
+        follow_lines(look(follows, questions, articles, services.embedder.embed_query, services.settings.min_relevance))
+    )
+
+
+def follow_notice(services: Any) -> str | None:
+    """After an ingest in the chat: which followed questions have new evidence (nothing is marked seen)."""
+    from assistant.news.corpus import load_articles
+    from assistant.news.follow import FollowList, new_evidence
+
+    questions = FollowList(Path(services.settings.data_dir) / "follow.json").load()
+    if not questions:
+        return None
+    articles = load_articles(services.store)
+    fresh = [
+        i
+        for i, q in enumerate(questions, 1)
+        if new_evidence(
+            q["question"],
+            set(q.get("seen", [])),
+            articles,
+            services.embedder.embed_query(q["question"]),
+            services.settings.min_relevance,
+        )
+    ]
+    if not fresh:
+        return None
+    listed = ", ".join(f"[{i}]" for i in fresh)
+    return f"New evidence for followed question{'s' * (len(fresh) > 1)} {listed}: /follow shows it"
