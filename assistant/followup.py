@@ -27,13 +27,16 @@ def _covered(term: str, text: str) -> bool:
 
 
 def rewrite_is_faithful(question: str, rewritten: str, history: list[tuple[str, str]]) -> bool:
-    """The rewrite keeps every content word of the follow-up and takes every other term from the
+    """The rewrite keeps every content word of the follow-up and takes every name and number from the
     conversation (it may resolve "itu" to "Korea Utara", never turn "pengakuan" into "pengiriman")."""
     low = _norm(rewritten)
     if not all(_covered(t, low) for t in key_terms(question)):
         return False
+    # facts are names and numbers: a rewrite may add words ("does", "the"), never a name or number
     context = _norm(" ".join([question, *(f"{q} {a}" for q, a in history)]))
-    return all(_covered(t, context) for t in key_terms(rewritten))
+    body = rewritten.split(maxsplit=1)[1] if " " in rewritten.strip() else ""
+    facts = [_norm(n) for n in _NAME.findall(body)] + re.findall(r"\d+", rewritten)
+    return all(_covered(t, context) for t in facts)
 
 
 def previous_entities(history: list[tuple[str, str]], question: str) -> list[str]:
