@@ -2,14 +2,11 @@
 
 import hashlib
 import os
-import shutil
 import sqlite3
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
-
-import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = "intfloat/multilingual-e5-small"
@@ -111,23 +108,6 @@ def test_disk_full_mid_ingest_keeps_what_was_stored(tmp_path):
     assert len(final["articles"]) == 11 and final["whole"] and final["agree"]
 
 
-def _read_only_runner(data: Path):
-    """Run a command with ``data`` read-only: a read-only bind mount in a private mount namespace when
-    running as root (root ignores permissions), else permissions."""
-    if os.geteuid() != 0:
-        for path in [data, *data.rglob("*")]:
-            path.chmod(path.stat().st_mode & ~0o222)
-        return lambda argv: argv
-    if not shutil.which("unshare"):
-        pytest.skip("root without unshare: cannot make a read-only directory")
-    probe = subprocess.run(["unshare", "-m", "sh", "-c", f"mount --bind -o ro '{data}' '{data}'"],
-                           capture_output=True, timeout=30)
-    if probe.returncode != 0:
-        pytest.skip("cannot mount a read-only directory here")
-    return lambda argv: ["unshare", "-m", "sh", "-c",
-                         f"mount --bind -o ro '{data}' '{data}' && exec \"$@\"", "sh", *argv]
-
-
 def _digest(folder: Path) -> dict[str, str]:
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(folder.rglob("*")) if p.is_file()}
@@ -138,7 +118,9 @@ def test_read_only_data_dir_gives_one_line_errors_and_changes_nothing(tmp_path):
     corpus = _corpus(tmp_path / "corpus", "ro", 2)
     assert _ingest(data / "store", corpus).returncode == 0
     new = _corpus(tmp_path / "new", "baru", 1)
-    wrap = _read_only_runner(data)
+    from readonly_mount import read_only_runner
+
+    wrap = read_only_runner(data)
     before = _digest(data)
     env = {**os.environ, "ASSISTANT_DATA_DIR": str(data), "ASSISTANT_LOCK_TIMEOUT": "1"}
     results = {}
