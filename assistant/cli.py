@@ -126,6 +126,14 @@ def build_parser() -> argparse.ArgumentParser:
     models.add_argument("--verify", action="store_true", help="with status: hash the GGUF files")
     _add_common(models, suppress=True)
 
+    serve = sub.add_parser("serve", help="keep the models loaded and answer other commands (Unix socket; HTTP too)")
+    serve.add_argument("--http", metavar="HOST:PORT", help="also serve the HTTP API here (e.g. 127.0.0.1:8765)")
+    _add_common(serve, suppress=True)
+
+    mcp = sub.add_parser("mcp", help="serve the collection to MCP clients (stdio; streamable HTTP if asked)")
+    mcp.add_argument("--http", metavar="HOST:PORT", help="streamable HTTP on HOST:PORT instead of stdio")
+    _add_common(mcp, suppress=True)
+
     from assistant.news.cli import add_news_parsers
 
     add_news_parsers(sub, _add_common, _add_filters)
@@ -287,7 +295,17 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         article_filter = _filter(args)
         settings = _settings(args)
         question = question_text(question, settings.max_question_chars)
-        return run_ask(settings, question, bool(getattr(args, "json", False)), article_filter)
+        as_json = bool(getattr(args, "json", False))
+        if settings.service != "off":
+            from assistant.service.use import ask_via_service
+
+            filters = {k: getattr(args, k, None) for k in ("since", "until", "source", "lang")}
+            code = ask_via_service(settings, question, as_json, filters, article_filter)
+            if code is not None:
+                return code
+        return run_ask(settings, question, as_json, article_filter)
+    if command in ("serve", "mcp"):
+        return _serve(args)
     settings = _settings(args)
     if command in (None, "chat"):
         from assistant.commands import run_chat
@@ -321,6 +339,38 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if command == "models":
         return commands.run_models(settings, args.action, verify=args.verify)
     raise CliError(f"unknown command {command}", EXIT_USAGE)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    """``assistant serve`` and ``assistant mcp``: settings from the flags (or, for a service started on
+    demand by a one-off question, exactly the settings that question used)."""
+    import sys as _sys
+
+    from assistant.settings import SettingsError, load_settings
+
+    inherited = os.environ.pop("ASSISTANT_SERVE_SETTINGS", None)
+    if inherited:
+        try:
+            settings = load_settings(**json.loads(inherited))
+        except (SettingsError, ValueError) as exc:
+            raise CliError(f"bad settings from the starting command: {exc}", EXIT_USAGE) from None
+    else:
+        settings = _settings(args)
+
+    def say(message: str) -> None:
+        print(f"assistant: {message}", file=_sys.stderr, flush=True)
+
+    if args.command == "mcp":
+        from assistant.app import Assistant
+        from assistant.service.mcp import run_mcp
+
+        return run_mcp(Assistant(settings, reader=True, warn=lambda m: say(f"warning: {m}")), args.http)
+    from assistant.service.server import ServiceError, serve
+
+    try:
+        return serve(settings, args.http, say=say)
+    except ServiceError as exc:
+        raise CliError(str(exc)) from None
 
 
 def print_json(data: Any) -> None:

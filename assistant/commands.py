@@ -27,7 +27,7 @@ from assistant.settings import Settings
 from assistant.terminal import safe
 
 if TYPE_CHECKING:
-    from assistant.types import Answer, Source
+    from assistant.types import Answer, Event, Source
     from vectorstore.filters import ArticleFilter
 
 out = Console(highlight=False, soft_wrap=True)
@@ -136,38 +136,37 @@ def also_reported_text(copies: list[dict[str, Any]]) -> str:
 def run_ask(settings: Settings, question: str, as_json: bool, article_filter: ArticleFilter | None = None) -> int:
     """``assistant --ask``: stream the answer, then list the sources (or print JSON); ``article_filter``
     restricts the articles it may use (dates, outlet, language)."""
+    from assistant.app import Assistant
     from assistant.cli import CliError
-    from vectorstore.store import EmptyStore
 
-    services = _services(settings, reader=True)
-    try:
-        empty = services.store.count() == 0
-    except EmptyStore:
-        empty = True
-    if empty:
+    assistant = Assistant(settings, reader=True, status=ModelProgress(), warn=_warn)
+    if assistant.count() == 0:
         raise CliError("the collection is empty; add articles first with: assistant ingest PATH")
-    answerer = services.answerer
-    where = services.where_for(article_filter)
     if as_json:
         from assistant.cli import print_json
 
-        result = answerer.ask(question, where=where)
+        result = assistant.ask(question, article_filter=article_filter)
         if result.llm_error:
             _warn_extractive(result.llm_error)
-        from assistant.news.pages import add_pages, source_pages
-
-        data = add_pages(result.to_json(), source_pages(services.store, result.sources))
-        data["filter"] = article_filter.describe() if article_filter is not None and article_filter.active else None
-        print_json(data)
+        print_json(assistant.answer_json(result, article_filter))
         return 0
     if article_filter is not None and article_filter.active:
         err.print(Text(f"(articles: {safe(article_filter.describe())})", style="dim"))
-    # plain mode (output to a file or a pipe): only the final, checked answer is printed, never the stream
+    answer = render_stream(assistant.stream(question, article_filter=article_filter))
+    print_sources(answer.sources, answer.citations, assistant.source_pages(answer.sources))
+    return 0
+
+
+def render_stream(events: Iterator[Event]) -> Answer:
+    """Print a streamed answer (evidence first, tokens as they come on a terminal; only the final,
+    checked answer in plain mode: a file or a pipe), then its failed checks; returns the answer."""
     live = out.is_terminal
     answer: Answer | None = None
     streamed: list[str] = []
-    for event in answerer.stream(question, where=where):
-        if event.kind == "rewritten":
+    for event in events:
+        if event.kind == "queued":
+            err.print(Text(f"(waiting for the model: {safe(event.text)} ahead)", style="dim"))
+        elif event.kind == "rewritten":
             err.print(Text(f"(searching for: {safe(event.text)})", style="dim"))
         elif event.kind == "evidence" and event.evidence is not None:
             out.print(Text(f"Evidence [{event.evidence.n}]: ", style="bold dim") + Text(safe(event.evidence.sentence)))
@@ -199,10 +198,7 @@ def run_ask(settings: Settings, question: str, as_json: bool, article_filter: Ar
         out.print(Text("not supported by its cited passage: ", style="yellow") + Text(safe(sentence)))
     if answer.dates_note:
         out.print(Text(safe(answer.dates_note), style="italic"))
-    from assistant.news.pages import source_pages
-
-    print_sources(answer.sources, answer.citations, source_pages(services.store, answer.sources))
-    return 0
+    return answer
 
 
 class IngestBar:

@@ -184,6 +184,25 @@ class Settings(BaseSettings):
         default=20.0, gt=0, description="Seconds the whole download of an article or feed URL may take."
     )
     max_fetch_mb: float = Field(default=10.0, gt=0, description="Pages and feeds larger than this are refused.")
+    service: Literal["auto", "off", "required"] = Field(
+        default="auto",
+        description="One-off questions use a resident service (`assistant serve`): `auto` uses one if it runs "
+        "and starts one otherwise, `off` answers in-process, `required` fails without one.",
+    )
+    service_idle_timeout: float = Field(
+        default=900.0, gt=0, description="Seconds without requests after which `assistant serve` stops."
+    )
+    api_token_env: str = Field(
+        default="ASSISTANT_API_TOKEN",
+        description="Environment variable holding the bearer token the HTTP API requires when it listens "
+        "beyond loopback.",
+    )
+    service_ingest_roots: list[Path] = Field(
+        default_factory=list,
+        description="Folders the service may ingest files from (default: the home folder and the folder it "
+        "was started in).",
+    )
+    max_request_kb: int = Field(default=256, ge=1, description="Largest HTTP request body the service reads.")
 
     @classmethod
     def settings_customise_sources(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-EventKind = Literal["rewritten", "sources", "evidence", "token", "retry", "llm_error", "done"]
+EventKind = Literal["queued", "rewritten", "sources", "evidence", "token", "retry", "llm_error", "done"]
 
 
 @dataclass
@@ -91,7 +91,8 @@ class Answer:
 
 @dataclass
 class Event:
-    """One step of a streamed answer: ``rewritten`` (a follow-up's standalone question), ``sources``
+    """One step of a streamed answer: ``queued`` (from the service only: ``text`` is how many questions
+    are ahead), ``rewritten`` (a follow-up's standalone question), ``sources``
     (retrieval done), ``evidence`` (the best evidence sentence), ``token`` (text), ``retry`` (the streamed
     text failed a check and is replaced by what follows; ``text`` says why), ``done``; ``llm_error`` (its
     text says why) comes before an extractive answer when the LLM failed."""

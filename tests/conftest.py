@@ -21,6 +21,9 @@ def _isolated_dirs(tmp_path_factory, monkeypatch):
     for key in list(os.environ):
         if key.startswith("ASSISTANT_") and key not in {"ASSISTANT_DATA_DIR", "ASSISTANT_DEBUG"}:
             monkeypatch.delenv(key)
+    # one-off questions answer in-process unless a test starts a service itself: an auto-started
+    # service per temp data dir would keep its models loaded after the test
+    monkeypatch.setenv("ASSISTANT_SERVICE", "off")
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
 

@@ -1,0 +1,245 @@
+"""The one way in: ``Assistant`` answers, ingests, removes and lists articles for every front end.
+
+The CLI, the chat, the HTTP service and the MCP server only parse their input and render what this
+returns; none of them touches the store, the retriever or the ingester. The parts themselves are built
+lazily by ``assistant.services.Services`` (heavy libraries load on first use).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from assistant.settings import Settings
+
+if TYPE_CHECKING:
+    from assistant.services import Services, StatusFn, WarnFn
+    from assistant.types import Answer, Event, Source
+    from vectorstore.filters import ArticleFilter
+
+ArticleOrder = Literal["newest", "title"]
+
+
+class ArticleNotFound(LookupError):
+    """No stored article has that id, source or file name."""
+
+
+@dataclass
+class ArticleRow:
+    """One stored article as front ends list it (``date`` as YYYY-MM-DD, empty when unknown)."""
+
+    article_id: str
+    source: str
+    title: str
+    date: str
+    lang: str
+    outlet: str
+    cluster: str
+    passages: int
+
+    def to_json(self) -> dict[str, Any]:
+        """The row as ``assistant sources --json`` prints it."""
+        return dict(self.__dict__)
+
+
+class Assistant:
+    """Questions, ingest and listings over one data directory and collection.
+
+    ``reader``: questions and listings only (nothing in the data directory is created or changed);
+    ingest and remove open a writer's parts on first use. ``services`` injects prepared parts (tests,
+    benchmarks); ``llm`` and ``embedder`` replace those two models."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        reader: bool = True,
+        status: StatusFn | None = None,
+        warn: WarnFn | None = None,
+        services: Services | None = None,
+        llm: Any | None = None,
+        embedder: Any | None = None,
+    ) -> None:
+        from assistant.services import Services
+
+        self.services = services or Services(settings, status=status, reader=reader, warn=warn)
+        if llm is not None:
+            self.services.__dict__["llm"] = llm
+        if embedder is not None:
+            self.services.__dict__["embedder"] = embedder
+
+    @property
+    def settings(self) -> Settings:
+        """The effective settings."""
+        return self.services.settings
+
+    # ------------------------------------------------------------------ questions
+
+    def count(self) -> int:
+        """How many passages the collection holds (0 when there is none yet)."""
+        from vectorstore.store import EmptyStore
+
+        try:
+            return self.services.store.count()
+        except EmptyStore:
+            return 0
+
+    def stream(
+        self,
+        question: str,
+        history: list[tuple[str, str]] | None = None,
+        article_filter: ArticleFilter | None = None,
+    ) -> Iterator[Event]:
+        """Answer ``question`` as events (``rewritten``, ``sources``, ``evidence``, ``token``, ``retry``,
+        ``llm_error``, ``done``), from the articles ``article_filter`` allows. Closing the iterator stops
+        the model."""
+        where = self.services.where_for(article_filter)
+        return self.services.answerer.stream(question, history, where)
+
+    def ask(
+        self,
+        question: str,
+        history: list[tuple[str, str]] | None = None,
+        article_filter: ArticleFilter | None = None,
+    ) -> Answer:
+        """Answer ``question`` without streaming."""
+        where = self.services.where_for(article_filter)
+        return self.services.answerer.ask(question, history, where)
+
+    def answer_json(self, answer: Answer, article_filter: ArticleFilter | None = None) -> dict[str, Any]:
+        """The ``--json`` shape of an answer: its fields, the PDF page of each source, and the filter."""
+        from assistant.news.pages import add_pages, source_pages
+
+        data = add_pages(answer.to_json(), source_pages(self.services.store, answer.sources))
+        data["filter"] = article_filter.describe() if article_filter is not None and article_filter.active else None
+        return data
+
+    def source_pages(self, sources: list[Source]) -> dict[int, int]:
+        """The PDF page of each source that comes from a paged article, by source number."""
+        from assistant.news.pages import source_pages
+
+        return source_pages(self.services.store, sources)
+
+    def search(self, query: str, article_filter: ArticleFilter | None = None, k: int | None = None) -> list[Source]:
+        """The passages the model would read for ``query`` (best evidence first), without the LLM."""
+        answerer = self.services.answerer
+        sources = answerer.passages(query, self.services.where_for(article_filter))
+        return sources[:k] if k else sources
+
+    def warm(self) -> None:
+        """Load the models and process the prompts' common prefix now (the chat does this while the
+        user types; the service at start)."""
+        self.services.embedder  # noqa: B018 - loads the model now rather than on the first question
+        self.services.warm_llm()
+
+    def switch_llm(self, name: str) -> None:
+        """Use another bundled GGUF from the next question on; the old model's weights are freed."""
+        self.services.switch_llm(name)
+
+    # ------------------------------------------------------------------ articles
+
+    def articles(self, article_filter: ArticleFilter | None = None, order: ArticleOrder = "newest") -> list[ArticleRow]:
+        """The stored articles ``article_filter`` allows, newest first (or by title)."""
+        from assistant.commands import format_date
+        from vectorstore.filters import matches
+        from vectorstore.store import EmptyStore
+
+        try:
+            where = self.services.where_for(article_filter)
+            stored = list(self.services.store.articles().values())
+        except EmptyStore:
+            return []
+        kept = [a for a in stored if matches(_article_meta(a), where)]
+        if order == "title":
+            kept.sort(key=lambda a: (a.title.casefold(), a.source))
+        else:
+            kept.sort(key=lambda a: (a.date or 0, a.title), reverse=True)
+        return [
+            ArticleRow(
+                a.article_id, a.source, a.title, format_date(a.date), a.lang, a.outlet, a.cluster, a.passages_found
+            )
+            for a in kept
+        ]
+
+    def article(self, key: str) -> ArticleRow:
+        """One stored article by id, source or file name; raises ``ArticleNotFound``."""
+        from pathlib import Path
+
+        rows = self.articles(order="title")
+        for match in (
+            lambda r: r.article_id == key,
+            lambda r: r.source == key,
+            lambda r: Path(r.source).name == key,
+        ):
+            found = [r for r in rows if match(r)]
+            if len(found) == 1:
+                return found[0]
+        raise ArticleNotFound(f"no article {key!r} in the collection (see: assistant sources)")
+
+    def article_text(self, article_id: str) -> str:
+        """An article's text as stored, rebuilt from its passages (each is ``text[start:end]`` of it)."""
+        passages = self.services.store.article_passages(article_id)
+        if not passages:
+            raise ArticleNotFound(f"no article {article_id!r} in the collection (see: assistant sources)")
+        return rebuild_text(passages)
+
+    def article_passages(self, article_id: str) -> list[Any]:
+        """An article's stored passages in order (text, metadata with ``start``/``end``)."""
+        return self.services.store.article_passages(article_id)
+
+    # ------------------------------------------------------------------ writing
+
+    def _writer(self) -> Services:
+        """The parts of a writer (ingest, remove) over the same settings."""
+        if not self.services.reader:
+            return self.services
+        if "writer" not in self.__dict__:
+            from assistant.services import Services
+
+            s = self.services
+            writer = Services(s.settings, status=s.status, reader=False, warn=s.warn)
+            if "embedder" in s.__dict__:
+                writer.__dict__["embedder"] = s.__dict__["embedder"]
+            self.__dict__["writer"] = writer
+        return self.__dict__["writer"]
+
+    def ingest(self, paths: list[str], progress: Any = None, feeds: list[str] | None = None) -> Any:
+        """Add, replace or skip each article (files, folders, article URLs, feeds); the ingest report."""
+        report = self._writer().ingester.ingest(paths, progress, feeds=feeds or [])
+        self._refresh_reader()
+        return report
+
+    def remove(self, source: str) -> int:
+        """Delete one article (by source, id or file name); the passages removed. Raises
+        ``ArticleNotFound``, or ``ValueError`` when a file name matches several articles."""
+        try:
+            removed = self._writer().ingester.remove(source)
+        except KeyError:
+            raise ArticleNotFound(f"no article with source {source!r} (see: assistant sources)") from None
+        self._refresh_reader()
+        return removed
+
+    def _refresh_reader(self) -> None:
+        """A reader opened before a write reads the new state: its indexes are reopened."""
+        if self.services.reader and "writer" in self.__dict__:
+            for name in ("keyword", "duplicates", "store", "answerer", "store_root"):
+                self.services.__dict__.pop(name, None)
+
+
+def _article_meta(article: Any) -> dict[str, Any]:
+    """A stored article's fields as passage metadata (to apply a where clause to it)."""
+    meta = {"article_id": article.article_id, "lang": article.lang, "outlet": article.outlet, "source": article.source}
+    if article.date is not None:
+        meta["date"] = article.date
+    return meta
+
+
+def rebuild_text(passages: list[Any]) -> str:
+    """Rebuild an article's text from its passages (each is ``text[start:end]`` of it)."""
+    end = max((int(p.metadata.get("end", 0)) for p in passages), default=0)
+    chars = [" "] * end
+    for p in passages:
+        start = int(p.metadata.get("start", 0))
+        chars[start : start + len(p.text)] = list(p.text)
+    return "".join(chars)

@@ -1,0 +1,218 @@
+"""The CLI's side of the service: find it, start it on demand, ask it. Standard library only, so a
+one-off question through a warm service imports no torch, transformers, chromadb or LangChain."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from assistant.service.paths import info_path, log_path, socket_path
+from assistant.service.protocol import event_from_json, pages_from_json, settings_key
+from assistant.types import Event
+
+#: how long a service started on demand may take to load its models and listen
+START_TIMEOUT_S = 300.0
+
+
+class ServiceUnavailable(Exception):
+    """No service answers for this data directory (or it runs with other settings)."""
+
+
+class ServiceGone(Exception):
+    """The service stopped answering in the middle of a request."""
+
+
+class ServiceRefused(Exception):
+    """The service answered with an error (``status`` is its HTTP status)."""
+
+    def __init__(self, message: str, status: int):
+        super().__init__(message)
+        self.status = status
+
+
+class _UnixConnection(http.client.HTTPConnection):
+    """HTTP over the service's Unix socket."""
+
+    def __init__(self, path: Path, timeout: float | None):
+        super().__init__("localhost", timeout=timeout)
+        self.socket_path = str(path)
+
+    def connect(self) -> None:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(self.timeout)
+        sock.connect(self.socket_path)
+        self.sock = sock
+
+
+class ServiceClient:
+    """Requests to the service of one data directory."""
+
+    def __init__(self, path: Path, timeout: float | None = None):
+        self.path = path
+        self.timeout = timeout
+        self.last_answer_json: dict[str, Any] | None = None
+
+    def _request(self, method: str, url: str, body: Any = None, timeout: float | None = None) -> Any:
+        conn = _UnixConnection(self.path, timeout if timeout is not None else self.timeout)
+        data = json.dumps(body).encode() if body is not None else None
+        headers = {"Content-Type": "application/json"} if data is not None else {}
+        try:
+            conn.request(method, url, body=data, headers=headers)
+            return conn, conn.getresponse()
+        except (OSError, http.client.HTTPException) as exc:
+            conn.close()
+            raise ServiceUnavailable(str(exc)) from None
+
+    def _json(self, method: str, url: str, body: Any = None, timeout: float | None = None) -> Any:
+        conn, response = self._request(method, url, body, timeout)
+        try:
+            raw = response.read()
+        except (OSError, http.client.HTTPException) as exc:
+            raise ServiceGone(str(exc)) from None
+        finally:
+            conn.close()
+        data = _decode(raw)
+        if response.status >= 400:
+            raise ServiceRefused(str(data.get("error", response.reason)), response.status)
+        return data
+
+    def health(self, timeout: float = 2.0) -> dict[str, Any]:
+        """``GET /v1/health``."""
+        return self._json("GET", "/v1/health", timeout=timeout)
+
+    def ask_json(self, question: str, filters: dict[str, str | None]) -> dict[str, Any]:
+        """The answer in its ``--json`` shape."""
+        try:
+            return self._json("POST", "/v1/ask", {"question": question, "stream": False, **filters})
+        except ServiceUnavailable as exc:
+            raise ServiceGone(str(exc)) from None
+
+    def stream(
+        self, question: str, filters: dict[str, str | None], history: list[tuple[str, str]] | None = None
+    ) -> Iterator[Event]:
+        """The answer's events as the service streams them; raises ``ServiceGone`` if it stops mid-answer
+        and ``ServiceRefused`` for a refused question. The last answer's JSON is kept in ``last_answer_json``."""
+        body = {"question": question, "stream": True, "history": history or [], **filters}
+        conn, response = self._request("POST", "/v1/ask", body)
+        try:
+            if response.status >= 400:
+                data = _decode(response.read())
+                raise ServiceRefused(str(data.get("error", response.reason)), response.status)
+            done = False
+            while True:
+                try:
+                    line = response.readline()
+                except (OSError, http.client.HTTPException) as exc:
+                    raise ServiceGone(str(exc)) from None
+                if not line:
+                    break
+                data = json.loads(line)
+                if data.get("kind") == "error":
+                    raise ServiceGone(data.get("text", "the service failed"))
+                if data.get("kind") == "done":
+                    self.last_answer_json = data.get("answer")
+                    done = True
+                yield event_from_json(data)
+            if not done:
+                raise ServiceGone("the service closed the answer before its end")
+        finally:
+            conn.close()
+
+    def pages(self) -> dict[int, int]:
+        """The PDF page of each source of the last streamed answer."""
+        return pages_from_json(self.last_answer_json or {})
+
+
+def _decode(raw: bytes) -> dict[str, Any]:
+    try:
+        data = json.loads(raw or b"{}")
+    except ValueError:
+        return {"error": raw[:200].decode("utf-8", "replace")}
+    return data if isinstance(data, dict) else {"value": data}
+
+
+def running_client(settings: Any) -> ServiceClient | None:
+    """A client of the service that runs for ``settings``' data directory with the same answer
+    settings, or None (none runs, it does not answer, or it was started with other settings)."""
+    path = socket_path(settings)
+    if not path.exists() or not info_path(settings).exists():
+        return None
+    client = ServiceClient(path)
+    try:
+        health = client.health()
+    except (ServiceUnavailable, ServiceGone, ServiceRefused, ValueError):
+        return None
+    if health.get("settings_key") != settings_key(settings):
+        return None
+    return client
+
+
+def start_service(settings: Any, notify: Callable[[str], None] | None = None) -> ServiceClient:
+    """Start ``assistant serve`` for ``settings`` in the background (detached, its output in the
+    service log) and wait until it answers; raises ``ServiceUnavailable`` when it does not come up."""
+    Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    env["ASSISTANT_SERVE_SETTINGS"] = settings.model_dump_json()
+    if notify:
+        notify("starting the assistant service (it stays up for the next questions)")
+    with log_path(settings).open("ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "assistant", "serve"],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            env=env,
+            start_new_session=True,  # survives this command, and Ctrl+C here does not reach it
+        )
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        client = running_client(settings)
+        if client is not None:
+            return client
+        if process.poll() is not None:
+            # it exited: another command may have started one at the same moment
+            client = _wait_for_other(settings, deadline)
+            if client is not None:
+                return client
+            raise ServiceUnavailable(f"the service exited with code {process.returncode} (see {log_path(settings)})")
+        time.sleep(0.1)
+    raise ServiceUnavailable(f"the service did not answer within {START_TIMEOUT_S:.0f}s (see {log_path(settings)})")
+
+
+def _wait_for_other(settings: Any, deadline: float) -> ServiceClient | None:
+    """A service another process is starting for the same data directory, once it answers."""
+    from assistant.service.paths import lock_path
+
+    while time.monotonic() < deadline and lock_path(settings).exists():
+        client = running_client(settings)
+        if client is not None:
+            return client
+        if not _lock_held(settings):
+            return None
+        time.sleep(0.2)
+    return None
+
+
+def _lock_held(settings: Any) -> bool:
+    import fcntl
+
+    from assistant.service.paths import lock_path
+
+    try:
+        with lock_path(settings).open("a+") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                return True
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            return False
+    except OSError:
+        return False
