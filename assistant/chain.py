@@ -139,8 +139,8 @@ class Answerer:
         ``coverage``). ``evidence`` scores the passages and their sentences (reranking ``candidates``
         retrieved passages down to the retriever's ``k``). ``prefix_first``: the LLM caches prompts (the
         embedded one): process the prompts' common prefix before each question (``warm``), so every
-        question is computed the same way, first or fiftieth, in the chat, the service or a one-off. ``all_signals``: compute every signal
-        (both checks) for calibration, whatever the rule needs."""
+        question is computed the same way, first or fiftieth, in the chat, the service or a one-off.
+        ``all_signals``: compute every signal (both checks) for calibration, whatever the rule needs."""
         self.retriever = retriever
         self.llm = llm
         self.min_relevance = min_relevance
