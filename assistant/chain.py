@@ -25,8 +25,10 @@ from assistant.chronology import dates_note
 from assistant.citations import StreamingCitationFilter, grounding, repair_citations, unsupported_sentences
 from assistant.evidence import PassageEvidence, rerank_order
 from assistant.followup import followup_query
-from assistant.passages import format_evidence, format_passages, to_sources
+from assistant.passages import date_text, format_evidence, format_passages, to_sources
+from assistant.recency import as_of_note, asks_latest, newest_first
 from assistant.refusal import DEFAULT_RULE, RefusalRule, refusal_features
+from assistant.source_disagreements import answer_disagreements
 from assistant.types import Answer, Check, Event, EvidenceQuote, Source
 from assistant.untrusted import strip_links
 from assistant.verdicts import no_probability, passage_probabilities
@@ -61,6 +63,7 @@ class _Turn:
     rewritten: str | None = None
     evidence: list[PassageEvidence] = field(default_factory=list)
     signals: dict[str, float | None] = field(default_factory=dict)
+    latest: bool = False  # the question asks for the latest state: newest evidence first, "as of DATE"
 
     @property
     def query(self) -> str:
@@ -238,11 +241,15 @@ class Answerer:
 
     def _rank(self, turn: _Turn, docs: list[Any]) -> list[Source]:
         """The passages the model reads, best evidence first (the first ``top_k`` after reranking)."""
+        turn.latest = asks_latest(turn.query, turn.lang)
         if self.evidence is None or not docs:
-            return to_sources(docs[: self.top_k])
+            kept = docs[: self.top_k]
+            return to_sources(newest_first(kept, lambda d: date_text(d.metadata)) if turn.latest else kept)
         keyword = [float(d.metadata.get("keyword_score", 0.0)) for d in docs]
         evidence = self.evidence(turn.query, [d.page_content for d in docs], keyword)
         order = rerank_order(evidence)[: self.top_k]
+        if turn.latest:  # the best evidence is chosen as always, then read newest first
+            order = newest_first(order, lambda i: date_text(docs[i].metadata))
         docs = [docs[i] for i in order]
         turn.evidence = [evidence[i] for i in order]
         sources = to_sources(docs)
@@ -438,7 +445,10 @@ class Answerer:
             attempts=attempts or [],
             signals=dict(signals),
         )
-        answer.dates_note = None if declined else dates_note(sources, cited, turn.lang)
+        if not declined:
+            answer.dates_note = dates_note(sources, cited, turn.lang)
+            answer.as_of = as_of_note(sources, cited, turn.lang) if turn.latest else None
+            answer.disagreements = answer_disagreements(sources, cited)
         yield Event("done", answer=answer)
 
     def _decline(self, turn: _Turn) -> Iterator[Event]:

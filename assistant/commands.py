@@ -198,6 +198,13 @@ def render_stream(events: Iterator[Event]) -> Answer:
         out.print(Text("not supported by its cited passage: ", style="yellow") + Text(safe(sentence)))
     if answer.dates_note:
         out.print(Text(safe(answer.dates_note), style="italic"))
+    if answer.as_of:
+        out.print(Text(safe(answer.as_of), style="italic"))
+    if answer.disagreements:
+        from assistant.source_disagreements import disagreement_line
+
+        for entry in answer.disagreements:
+            out.print(Text("The reports differ: ", style="bold yellow") + Text(safe(disagreement_line(entry))))
     return answer
 
 

@@ -11,7 +11,8 @@ from assistant.types import Source
 from assistant.untrusted import defuse, quarantine
 
 
-def _date_text(meta: dict[str, Any]) -> str | None:
+def date_text(meta: dict[str, Any]) -> str | None:
+    """A passage's article date (from its metadata) as ISO text; None when undated."""
     if meta.get("date_iso"):
         return str(meta["date_iso"])
     if meta.get("date") is not None:
@@ -33,7 +34,7 @@ def to_sources(docs: list[Document]) -> list[Source]:
             article_id=str(d.metadata.get("article_id", "")),
             source=str(d.metadata.get("source", "")),
             title=str(d.metadata.get("title", "")),
-            date=_date_text(d.metadata),
+            date=date_text(d.metadata),
             passage=d.page_content,
             start=int(d.metadata.get("start", 0)),
             end=int(d.metadata.get("end", 0)),

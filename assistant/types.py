@@ -73,6 +73,8 @@ class Answer:
     extractive: bool = False  # the LLM failed: the answer quotes the best sentences of the passages
     llm_error: str | None = None
     dates_note: str | None = None  # which cited report is newer, when they differ in date
+    as_of: str | None = None  # for a question about the latest state: the newest cited report's date
+    disagreements: list[dict[str, Any]] = field(default_factory=list)  # sources stating other figures
     evidence: EvidenceQuote | None = None
     answer_type: str = "other"  # what the question asks for (``assistant.answer_type``)
     checks: list[Check] = field(default_factory=list)

@@ -56,6 +56,14 @@ def dates_note_template(code: str) -> str:
     return str(entry.get("dates") or _languages()["en"]["dates"])
 
 
+def as_of_templates(code: str) -> tuple[str, str]:
+    """The "as of {date}" note of an answer about the latest state, and the sentence added when that
+    report is {days} days old, in the question's language when it has them, else in English."""
+    entry = _languages().get(code) or {}
+    english = _languages()["en"]
+    return str(entry.get("as_of") or english["as_of"]), str(entry.get("stale") or english["stale"])
+
+
 def answer_prompt() -> Any:
     """The system + user chat template for answering from numbered passages."""
     from langchain_core.prompts import ChatPromptTemplate

@@ -203,12 +203,15 @@ class RecordingModel(GenericFakeChatModel):
         return super()._generate(messages, *args, **kwargs)
 
 
-def test_common_prompt_prefix_is_processed_once_before_the_first_question():
-    model = RecordingModel(messages=iter([AIMessage(content=r) for r in ("", "Kim Jong Un [2].", "Kim [2].")]))
+def test_common_prompt_prefix_is_processed_before_each_question():
+    replies = ("", "Kim Jong Un [2].", "", "Kim [2].")
+    model = RecordingModel(messages=iter([AIMessage(content=r) for r in replies]))
     answerer = Answerer(FixedRetriever(docs=DOCS), model, check=False, prefix_first=True)
     answerer.ask("Siapa yang memerintahkan pengiriman pasukan?")
     answerer.ask("Siapa pemimpinnya?")
-    warm, first, second = model.prompts
+    # every question starts from the prefix alone, so a repeated question is computed as the first was
+    warm, first, warm_again, second = model.prompts
+    assert warm == warm_again
     assert warm[0].content == first[0].content == second[0].content  # one system prompt, whatever the language
     head = warm[1].content[: warm[1].content.index("<passages>") + len("<passages>")]
     assert first[1].content.startswith(head) and "[1] Pasukan" in first[1].content

@@ -288,3 +288,20 @@ def test_watch_applies_new_changed_and_deleted_files(tmp_path, embedder):
         stop.set()
         thread.join(timeout=10)
     assert any(x.startswith("replaced") for x in lines) and any(x.startswith("added") for x in lines)
+
+
+@pytest.mark.e2e
+def test_an_answer_about_the_latest_toll_shows_the_outlets_versions_and_its_date(corpus_args, gguf_path, capsys):
+    assert gguf_path.parent == Path(corpus_args[3])
+    question = "Berapa korban tewas terbaru banjir bandang Sukabumi?"
+    assert main([*corpus_args, "--ask", question, "--json"]) == 0
+    data = _json(capsys)
+    assert not data["declined"], data["answer"]
+    dated = [s["date"] for s in data["sources"] if s["date"]]
+    assert dated == sorted(dated, reverse=True)  # a question about the latest state reads the newest first
+    assert data["as_of"].startswith("Per 2025-05-")
+    assert "hari" in data["as_of"]  # the reports are old by now, and the note says so
+    deaths = [d for d in data["disagreements"] if d["measure"] == "deaths"]
+    assert deaths, data
+    assert len({v["value"] for v in deaths[0]["versions"]}) >= 2
+    assert all(v["citation"] in {s["n"] for s in data["sources"]} for v in deaths[0]["versions"])

@@ -1,0 +1,252 @@
+"""One-off questions with and without the resident service, and the service under concurrent clients.
+
+    python benchmarks/service.py [--models-dir DIR] [--runs 3] [--baseline-tree DIR] [--clients 1,2,4]
+
+On a copy of the sample article's collection it measures, from process start, when ``assistant --ask``
+shows the evidence, the first answer token and the end (the CLI runs on a pseudo-terminal, so it streams
+as for a user):
+
+* **warm service**: ``assistant serve`` already running (``service = "required"``);
+* **chat**: the same question in a process with the models loaded and the prefix warm (what the chat
+  does), as the reference the warm service is held to;
+* **cold, in-process** (``service = "off"``), this tree and, with ``--baseline-tree``, another checkout
+  (the previous commit) side by side, alternating runs; and cold without the stored prefix
+  (``llm_prefix_cache = false``) when the setting exists;
+* **concurrent clients**: 1, 2 and 4 clients asking different questions over HTTP at once: latency
+  per question and questions per minute.
+
+Prints figures, asserts nothing. Run it on an otherwise idle machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pty
+import select
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+from common import DEFAULT_MODELS, ROOT, SAMPLE, SAMPLE_QUESTION
+
+QUESTIONS = [
+    SAMPLE_QUESTION,
+    "Kapan Korea Utara pertama kali mengakui pengiriman pasukan ke Rusia?",
+    "Who ordered the troops to be sent?",
+    "Di wilayah mana pasukan Korea Utara membantu Rusia?",
+]
+
+
+def _env(data: Path, models: str, tree: Path = ROOT, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    env.update(ASSISTANT_DATA_DIR=str(data), HF_HUB_OFFLINE="1", PYTHONPATH=str(tree), COLUMNS="200")
+    if models:
+        env["ASSISTANT_MODELS_DIR"] = models
+    env.update(extra)
+    return env
+
+
+def timed_ask(env: dict[str, str], question: str, tree: Path = ROOT) -> dict[str, float]:
+    """Seconds from process start to the evidence line, the first answer token and the exit, with the
+    CLI's output on a pseudo-terminal (so it streams as it does for a user)."""
+    master, slave = pty.openpty()
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "assistant", "--ask", question], cwd=tree, env=env,
+        stdin=subprocess.DEVNULL, stdout=slave, stderr=subprocess.DEVNULL,
+    )
+    os.close(slave)
+    marks: dict[str, float] = {}
+    text = b""
+    while True:
+        ready, _, _ = select.select([master], [], [], 0.02)
+        if ready:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                chunk = b""
+            if not chunk:
+                break
+            text += chunk
+            now = time.perf_counter() - started
+            if "evidence" not in marks and b"Evidence [" in text:
+                marks["evidence"] = now
+            if "evidence" in marks and "token" not in marks:
+                after = text.split(b"Evidence [", 1)[1]
+                if b"\n" in after and after.split(b"\n", 1)[1].strip():
+                    marks["token"] = now
+        elif process.poll() is not None:
+            break
+    process.wait()
+    os.close(master)
+    marks["end"] = time.perf_counter() - started
+    marks.setdefault("evidence", float("nan"))
+    marks.setdefault("token", float("nan"))
+    return marks
+
+
+def chat_reference(data: Path, models: str, question: str, runs: int) -> dict[str, float]:
+    """What the chat shows for ``question`` with its models loaded and warm: seconds to the evidence,
+    the first token and the end (median of ``runs``), in a child process."""
+    code = (
+        "import json, sys, time, statistics\n"
+        "from assistant.app import Assistant\n"
+        "from assistant.settings import load_settings\n"
+        "a = Assistant(load_settings(), reader=True); a.warm()\n"
+        "rows = []\n"
+        f"for _ in range({runs}):\n"
+        "    t = time.perf_counter(); m = {}\n"
+        f"    for e in a.stream({question!r}):\n"
+        "        k = {'evidence': 'evidence', 'token': 'token'}.get(e.kind)\n"
+        "        if k and k not in m: m[k] = time.perf_counter() - t\n"
+        "    m['end'] = time.perf_counter() - t; rows.append(m)\n"
+        "print(json.dumps({k: statistics.median(r[k] for r in rows) for k in rows[0]}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], env=_env(data, models), capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(done.stderr[-2000:])
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def start_service(data: Path, models: str, port: int | None = None) -> subprocess.Popen:
+    """``assistant serve`` on ``data`` (and HTTP on 127.0.0.1:``port``), once it answers."""
+    args = [sys.executable, "-m", "assistant", "serve"] + (["--http", f"127.0.0.1:{port}"] if port else [])
+    process = subprocess.Popen(args, env=_env(data, models), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 600
+    while not (data / "service.json").exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f"the service did not start: {process.stderr.read().decode()[-2000:]}")
+        time.sleep(0.2)
+    return process
+
+
+def _stop_started(data: Path) -> None:
+    """Stop the service a question started on demand (named in ``service.json``) and wait for it."""
+    info = json.loads((data / "service.json").read_text())
+    os.kill(info["pid"], signal.SIGTERM)
+    deadline = time.monotonic() + 60
+    while (data / "service.json").exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+
+def _median(rows: list[dict[str, float]], key: str) -> float:
+    return statistics.median(r[key] for r in rows)
+
+
+def concurrent(port: int, clients: int, rounds: int = 1) -> dict[str, float]:
+    """``clients`` clients at once, each asking ``rounds`` different questions over HTTP: median and
+    worst latency, and questions answered per minute."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+
+    def client(i: int) -> None:
+        for r in range(rounds):
+            question = QUESTIONS[(i + r) % len(QUESTIONS)]
+            body = json.dumps({"question": question, "stream": False}).encode()
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/v1/ask", data=body, headers={"Content-Type": "application/json"}
+            )
+            t = time.perf_counter()
+            with urllib.request.urlopen(request, timeout=900) as response:
+                response.read()
+            with lock:
+                latencies.append(time.perf_counter() - t)
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - started
+    return {"median_s": statistics.median(latencies), "max_s": max(latencies), "per_min": 60 * len(latencies) / wall}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--models-dir", default=DEFAULT_MODELS)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--baseline-tree", type=Path, help="another checkout to time cold beside this one")
+    parser.add_argument("--clients", default="1,2,4")
+    parser.add_argument("--skip", default="", help="comma-separated parts to skip: warm,cold,concurrent")
+    args = parser.parse_args()
+    skip = set(filter(None, args.skip.split(",")))
+    work = Path(tempfile.mkdtemp(prefix="bench-service-"))
+    data = work / "data"
+    ingest = subprocess.run(
+        [sys.executable, "-m", "assistant", "ingest", str(SAMPLE)], env=_env(data, args.models_dir),
+        capture_output=True, text=True,
+    )
+    if ingest.returncode:
+        raise SystemExit(ingest.stderr)
+    try:
+        if "warm" not in skip:
+            chat = chat_reference(data, args.models_dir, SAMPLE_QUESTION, args.runs)
+            # service = "auto" with none running: this question starts one (and waits for it)
+            auto = timed_ask(_env(data, args.models_dir, ASSISTANT_SERVICE="auto"), SAMPLE_QUESTION)
+            _stop_started(data)
+            service = start_service(data, args.models_dir)
+            try:
+                env = _env(data, args.models_dir, ASSISTANT_SERVICE="required")
+                timed_ask(env, QUESTIONS[1])  # not measured: the first request after start
+                rows = [timed_ask(env, SAMPLE_QUESTION) for _ in range(args.runs)]
+            finally:
+                service.send_signal(signal.SIGTERM)
+                service.wait(timeout=60)
+            print("warm service vs the chat (seconds from process start; chat: from the question)")
+            print(f"{'':24}{'evidence':>10}{'1st token':>11}{'end':>8}")
+            print(f"{'chat (models loaded)':24}{chat['evidence']:>10.2f}{chat['token']:>11.2f}{chat['end']:>8.2f}")
+            ev, tok, end = (_median(rows, k) for k in ("evidence", "token", "end"))
+            print(f"{'assistant --ask, warm':24}{ev:>10.2f}{tok:>11.2f}{end:>8.2f}")
+            print(f"{'difference':24}{'':>10}{tok - chat['token']:>+11.2f}{end - chat['end']:>+8.2f}")
+            print(f"{'auto, none running':24}{auto['evidence']:>10.2f}{auto['token']:>11.2f}{auto['end']:>8.2f}"
+                  "  (this question starts the service)\n")
+        if "cold" not in skip:
+            trees = {"this tree": ROOT}
+            if args.baseline_tree:
+                trees["baseline"] = args.baseline_tree.resolve()
+            variants = {name: (tree, {}) for name, tree in trees.items()}
+            variants["this tree, no stored prefix"] = (ROOT, {"ASSISTANT_LLM_PREFIX_CACHE": "false"})
+            cold: dict[str, list[dict[str, float]]] = {name: [] for name in variants}
+            for _ in range(args.runs):
+                for name, (tree, extra) in variants.items():
+                    env = _env(data, args.models_dir, tree, ASSISTANT_SERVICE="off", **extra)
+                    cold[name].append(timed_ask(env, SAMPLE_QUESTION, tree))
+            print(f"cold one-off questions, service off (median of {args.runs}, alternating)")
+            print(f"{'':30}{'evidence':>10}{'1st token':>11}{'end':>8}")
+            for name, rows in cold.items():
+                print(f"{name:30}{_median(rows, 'evidence'):>10.2f}{_median(rows, 'token'):>11.2f}"
+                      f"{_median(rows, 'end'):>8.2f}")
+            print()
+        if "concurrent" not in skip:
+            import socket
+
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", 0))
+                port = s.getsockname()[1]
+            service = start_service(data, args.models_dir, port)
+            try:
+                concurrent(port, 1)  # not measured: warms the caches
+                print("concurrent clients over HTTP (each asks different questions)")
+                print(f"{'clients':>8}{'median s':>10}{'max s':>8}{'answers/min':>13}")
+                for n in (int(c) for c in args.clients.split(",")):
+                    row = concurrent(port, n)
+                    print(f"{n:>8}{row['median_s']:>10.2f}{row['max_s']:>8.2f}{row['per_min']:>13.2f}")
+            finally:
+                service.send_signal(signal.SIGTERM)
+                service.wait(timeout=60)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
