@@ -244,11 +244,12 @@ def _ingest_progress() -> Iterator[IngestBar]:
 def run_ingest(settings: Settings, paths: list[str], feeds: list[str] | None = None) -> int:
     """``assistant ingest``: add, replace or skip each article (files, folders, article URLs, feeds);
     report skipped files and failed URLs one line each, and the syndicated copies found."""
-    services = _services(settings)
-    ingester = services.ingester
+    from assistant.app import Assistant
+
+    assistant = Assistant(settings, reader=False, status=ModelProgress(), warn=_warn)
     started = time.perf_counter()
     with _ingest_progress() as bar:
-        report = ingester.ingest(paths, bar, feeds=feeds or [])
+        report = assistant.ingest(paths, bar, feeds=feeds or [])
     elapsed = time.perf_counter() - started
     for skipped in report.skipped:
         err.print(Text(f"skipped {safe(skipped.path)}: {safe(skipped.reason)}", style="yellow"))
@@ -265,70 +266,36 @@ def run_ingest(settings: Settings, paths: list[str], feeds: list[str] | None = N
 
 def run_sources(settings: Settings, as_json: bool, article_filter: ArticleFilter | None = None) -> int:
     """``assistant sources``: the articles in the collection (those matching ``article_filter``), newest first."""
+    from assistant.app import Assistant
     from assistant.cli import CliError
-    from vectorstore.filters import matches
-    from vectorstore.store import EmptyStore, MissingDataDir
+    from vectorstore.store import MissingDataDir
 
-    services = _services(settings, reader=True)
     try:
-        where = services.where_for(article_filter)
-        stored = services.store.articles().values()
+        articles = Assistant(settings, reader=True, status=ModelProgress(), warn=_warn).articles(article_filter)
     except MissingDataDir as exc:
         raise CliError(str(exc)) from None
-    except EmptyStore:
-        where, stored = None, []
-    articles = [a for a in stored if matches(_article_meta(a), where)]
-    articles.sort(key=lambda a: (a.date or 0, a.title), reverse=True)
     if as_json:
         from assistant.cli import print_json
 
-        print_json(
-            [
-                {
-                    "article_id": a.article_id,
-                    "source": a.source,
-                    "title": a.title,
-                    "date": format_date(a.date),
-                    "lang": a.lang,
-                    "outlet": a.outlet,
-                    "cluster": a.cluster,
-                    "passages": a.passages_found,
-                }
-                for a in articles
-            ]
-        )
+        print_json([a.to_json() for a in articles])
         return 0
     table = Table(title=f"{len(articles)} articles in {settings.collection!r}")
     for col in ("title", "date", "outlet", "lang", "passages", "source"):
         table.add_column(col, overflow="fold")
     for a in articles:
-        table.add_row(
-            Text(safe(a.title)),
-            format_date(a.date),
-            Text(safe(a.outlet)),
-            a.lang,
-            str(a.passages_found),
-            Text(safe(a.source)),
-        )
+        table.add_row(Text(safe(a.title)), a.date, Text(safe(a.outlet)), a.lang, str(a.passages), Text(safe(a.source)))
     out.print(table)
     return 0
 
 
-def _article_meta(article: Any) -> dict[str, Any]:
-    """A stored article's fields as passage metadata (to apply a where clause to it)."""
-    meta = {"article_id": article.article_id, "lang": article.lang, "outlet": article.outlet, "source": article.source}
-    if article.date is not None:
-        meta["date"] = article.date
-    return meta
-
-
 def run_remove(settings: Settings, source: str) -> int:
     """``assistant remove SOURCE``: delete one article."""
+    from assistant.app import ArticleNotFound, Assistant
     from assistant.cli import CliError
 
     try:
-        removed = _services(settings).ingester.remove(source)
-    except KeyError:
+        removed = Assistant(settings, reader=False, status=ModelProgress(), warn=_warn).remove(source)
+    except ArticleNotFound:
         raise CliError(f"no article with source {source!r} (see: assistant sources)") from None
     except ValueError as exc:
         raise CliError(str(exc)) from None
