@@ -10,17 +10,19 @@ from collections.abc import Sequence
 from typing import Any
 
 from assistant import __version__
+from assistant.errors import (  # noqa: F401  (the exit codes stay importable from here)
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    EXIT_PIPE,
+    EXIT_USAGE,
+    AssistantError,
+    describe,
+)
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
-EXIT_PIPE = 141  # what a shell reports for a process ended by SIGPIPE (the reader of its output went away)
-
-
-class CliError(Exception):
-    """An error reported to the user as one line, with an exit code."""
-
-    def __init__(self, message: str, code: int = EXIT_ERROR):
-        super().__init__(message)
-        self.code = code
+CliError = AssistantError
+"""The CLI's name for the one error family (``assistant.errors.AssistantError``)."""
 
 
 def _add_common(parser: argparse.ArgumentParser, suppress: bool = False) -> None:
@@ -193,11 +195,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code
     except KeyboardInterrupt:
         _error("interrupted")
-        return 130
+        return EXIT_INTERRUPTED
     except Exception as exc:
         if os.environ.get("ASSISTANT_DEBUG"):
             raise
-        _error(_describe(exc))
+        _error(describe(exc))
         return EXIT_ERROR
 
 
@@ -235,37 +237,6 @@ def question_text(raw: str, limit: int) -> str:
             EXIT_USAGE,
         )
     return text
-
-
-def _describe(exc: BaseException) -> str:
-    from assistant.models.gguf import ModelError
-    from vectorstore.store import StoreError
-
-    first_line = (str(exc).strip().splitlines() or [""])[0]
-    if isinstance(exc, (ModelError, StoreError)) or type(exc).__name__ in {"LoadError", "SettingsError"}:
-        return first_line
-    storage = _storage_problem(exc)
-    if storage:
-        return storage
-    if type(exc).__module__.startswith("chromadb"):
-        return f"the collection could not be read ({type(exc).__name__}: {first_line[:200]}); run: assistant doctor"
-    if "Connect" in type(exc).__name__ or "Timeout" in type(exc).__name__:
-        return f"cannot reach the LLM server ({type(exc).__name__}: {first_line})"
-    return f"{type(exc).__name__}: {first_line}" if first_line else type(exc).__name__
-
-
-def _storage_problem(exc: BaseException) -> str | None:
-    """A full disk or a read-only data directory, whether reported by the OS or by SQLite inside Chroma."""
-    import errno
-
-    text = str(exc).lower()
-    code = getattr(exc, "errno", None)
-    if code in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG) or "disk is full" in text or "no space left" in text:
-        return "the disk is full: nothing was written past this point; free some space and run the command again"
-    if code in (errno.EROFS, errno.EACCES, errno.EPERM) or "readonly database" in text or "read-only" in text:
-        where = getattr(exc, "filename", None)
-        return f"cannot write to the data directory{f' ({where})' if where else ''}: it is read-only or not yours"
-    return None
 
 
 def _error(message: str) -> None:

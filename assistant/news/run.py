@@ -10,6 +10,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
 from assistant.commands import err, out
+from assistant.errors import EXIT_ERROR, EXIT_PARTIAL, AssistantError
 from assistant.news.render import digest_lines, follow_lines, timeline_lines
 from assistant.terminal import safe
 
@@ -18,13 +19,8 @@ if TYPE_CHECKING:
     from assistant.settings import Settings
     from vectorstore.filters import ArticleFilter
 
-EXIT_PARTIAL = 3
-
-
-def _fail(message: str, code: int = 1) -> Exception:
-    from assistant.cli import CliError
-
-    return CliError(message, code)
+def _fail(message: str, code: int = EXIT_ERROR) -> Exception:
+    return AssistantError(message, code)
 
 
 def _services(settings: Settings) -> Any:
