@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import sys
@@ -25,33 +26,40 @@ CliError = AssistantError
 """The CLI's name for the one error family (``assistant.errors.AssistantError``)."""
 
 
+@functools.cache
+def _setting_flags() -> tuple[tuple[str, str, dict[str, Any]], ...]:
+    """The settings flags, generated from the fields tagged with a flag: (dest, flag, argparse keywords)."""
+    import typing
+
+    from assistant.settings import CHOICES, CLI_CHOICES, Settings, flag_fields
+
+    specs = []
+    for name, (option, metavar) in flag_fields().items():
+        info = Settings.model_fields[name]
+        kinds = [t for t in typing.get_args(info.annotation) or (info.annotation,) if t is not type(None)]
+        kwargs: dict[str, Any] = {"help": (info.description or "").replace("%", "%%")}
+        if name in CLI_CHOICES:
+            kwargs["choices"] = CHOICES[name]()
+        else:
+            kwargs["metavar"] = metavar
+        if kinds and kinds[0] in (int, float):
+            kwargs["type"] = kinds[0]
+        specs.append((name, option, kwargs))
+    return tuple(specs)
+
+
+def _setting_names() -> list[str]:
+    """The settings that have a command-line flag (``args`` attributes of the same names)."""
+    return [name for name, _, _ in _setting_flags()]
+
+
 def _add_common(parser: argparse.ArgumentParser, suppress: bool = False) -> None:
+    """The settings flags (generated from the settings fields): a subcommand's default is SUPPRESS, so
+    a flag given before the subcommand is not overwritten by the subcommand's own default."""
     default = argparse.SUPPRESS if suppress else None
     group = parser.add_argument_group("settings (override config file and ASSISTANT_* variables)")
-    group.add_argument("--config", dest="config_file", metavar="FILE", default=default, help="TOML config file")
-    group.add_argument("--data-dir", metavar="DIR", default=default, help="models, collection and indexes")
-    group.add_argument("--collection", metavar="NAME", default=default, help="collection name")
-    group.add_argument("--llm-model", metavar="NAME", default=default, help="bundled GGUF to run")
-    group.add_argument("--llm-path", metavar="GGUF", default=default, help="run this GGUF file instead")
-    group.add_argument(
-        "--llm-backend", choices=["embedded", "openai", "ollama"], default=default, help="where the LLM runs"
-    )
-    group.add_argument("--openai-base-url", metavar="URL", default=default, help="OpenAI-compatible server")
-    group.add_argument("--openai-model", metavar="NAME", default=default, help="model name on that server")
-    group.add_argument("--ollama-base-url", metavar="URL", default=default, help="Ollama server (native API)")
-    group.add_argument("--ollama-model", metavar="NAME", default=default, help="model name in Ollama")
-    group.add_argument("--embedding-model", metavar="NAME", default=default, help="sentence-transformers model")
-    group.add_argument("--embedding-path", metavar="DIR", default=default, help="local embedding model folder")
-    group.add_argument(
-        "--embedding-prompts",
-        choices=["auto", "e5", "bge", "bge-zh", "embeddinggemma", "nomic", "none"],
-        default=default,
-        help="query/passage prompts of the embedding model's family",
-    )
-    group.add_argument("--models-dir", metavar="DIR", default=default, help="prepared models")
-    group.add_argument("--chroma-url", metavar="URL", default=default, help="use a Chroma server (http://HOST:PORT)")
-    group.add_argument("--threads", type=int, metavar="N", default=default, help="CPU threads (default: free cores)")
-    group.add_argument("--top-k", type=int, metavar="K", default=default, help="passages given to the model")
+    for name, option, kwargs in _setting_flags():
+        group.add_argument(option, dest=name, default=default, **kwargs)
 
 
 def _add_filters(parser: argparse.ArgumentParser, suppress: bool = False) -> None:
@@ -134,32 +142,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-_SETTING_FLAGS = [
-    "config_file",
-    "data_dir",
-    "collection",
-    "llm_model",
-    "llm_path",
-    "threads",
-    "top_k",
-    "llm_backend",
-    "openai_base_url",
-    "openai_model",
-    "ollama_base_url",
-    "ollama_model",
-    "embedding_model",
-    "embedding_path",
-    "embedding_prompts",
-    "models_dir",
-    "chroma_url",
-]
-
-
 def _settings(args: argparse.Namespace) -> Any:
     from assistant.settings import SettingsError, load_settings
 
     try:
-        return load_settings(**{k: getattr(args, k, None) for k in _SETTING_FLAGS})
+        return load_settings(**{k: getattr(args, k, None) for k in _setting_names()})
     except SettingsError as exc:
         raise CliError(str(exc), EXIT_USAGE) from None
 
@@ -283,7 +270,7 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if command == "remove":
         return commands.run_remove(settings, args.source)
     if command == "config":
-        flags = {k for k in _SETTING_FLAGS if getattr(args, k, None) is not None}
+        flags = {k for k in _setting_names() if getattr(args, k, None) is not None}
         return commands.run_config_show(settings, flags)
     if command == "eval":
         return commands.run_eval(settings, args)
