@@ -119,7 +119,7 @@ def test_a_registered_loader_handles_its_suffix(tmp_path):
 
     path = tmp_path / "note.rst"
     path.write_text("Judul catatan\n\nIsi catatan tentang banjir di kota.\n")
-    with pytest.raises(loaders.LoadError, match="unsupported file type .rst"):
+    with pytest.raises(loaders.LoadError, match=r"unsupported file type \.rst"):
         loaders.load_file(path)
     loaders.register_loader([".rst"], loaders.text_loader(lambda p, raw: [loaders.load_text(p, raw)]))
     try:
