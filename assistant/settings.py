@@ -44,6 +44,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from assistant.models.catalog import DEFAULT_EMBEDDING_MODEL, DEFAULT_LLM_MODEL
+
 APP_NAME = "article-assistant"
 ENV_PREFIX = "ASSISTANT_"
 
@@ -148,7 +150,7 @@ class Settings(BaseSettings):
         json_schema_extra=_tag("storage"),
     )
     embedding_model: str = Field(
-        default="intfloat/multilingual-e5-small",
+        default=DEFAULT_EMBEDDING_MODEL,
         description="Sentence-transformers model name.",
         json_schema_extra=_tag("embedding", flag="NAME"),
     )
@@ -170,7 +172,7 @@ class Settings(BaseSettings):
         json_schema_extra=_tag("embedding", flag="FAMILY"),
     )
     llm_model: str = Field(
-        default="qwen2.5-coder-1.5b-instruct",
+        default=DEFAULT_LLM_MODEL,
         description="Which bundled GGUF the embedded backend runs.",
         json_schema_extra=_tag("llm", flag="NAME"),
     )
