@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import os
 import sys
@@ -26,9 +25,9 @@ CliError = AssistantError
 """The CLI's name for the one error family (``assistant.errors.AssistantError``)."""
 
 
-@functools.cache
 def _setting_flags() -> tuple[tuple[str, str, dict[str, Any]], ...]:
-    """The settings flags, generated from the fields tagged with a flag: (dest, flag, argparse keywords)."""
+    """The settings flags, generated from the fields tagged with a flag: (dest, flag, argparse keywords);
+    read afresh for every parser, so that a backend registered late is among the choices."""
     import typing
 
     from assistant.settings import CHOICES, CLI_CHOICES, Settings, flag_fields
