@@ -90,3 +90,22 @@ def test_own_message_errors_keep_their_line():
 
     for cls in (SettingsError, LoadError, StoreError):
         assert describe(cls("the message\ndetail")) == "the message"
+
+
+def test_the_cli_prints_one_line_with_the_error_code(monkeypatch, capsys):
+    def fail(parser, args):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(cli, "_dispatch", fail)
+    assert cli.main(["sources"]) == EXIT_ERROR
+    assert capsys.readouterr().err == (
+        "assistant: error: the disk is full: nothing was written past this point; "
+        "free some space and run the command again\n"
+    )
+
+    def usage(parser, args):
+        raise UsageError("give files")
+
+    monkeypatch.setattr(cli, "_dispatch", usage)
+    assert cli.main(["sources"]) == EXIT_USAGE
+    assert capsys.readouterr().err == "assistant: error: give files\n"
