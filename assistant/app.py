@@ -39,7 +39,7 @@ class ArticleRow:
     passages: int
 
     def to_json(self) -> dict[str, Any]:
-        """The row as ``assistant sources --json`` prints it."""
+        """The row as ``assistant sources --json`` prints it (``assistant.present.article_json``)."""
         return dict(self.__dict__)
 
 
@@ -141,7 +141,7 @@ class Assistant:
 
     def articles(self, article_filter: ArticleFilter | None = None, order: ArticleOrder = "newest") -> list[ArticleRow]:
         """The stored articles ``article_filter`` allows, newest first (or by title)."""
-        from assistant.commands import format_date
+        from assistant.present import article_json
         from vectorstore.filters import matches
         from vectorstore.store import EmptyStore
 
@@ -155,12 +155,7 @@ class Assistant:
             kept.sort(key=lambda a: (a.title.casefold(), a.source))
         else:
             kept.sort(key=lambda a: (a.date or 0, a.title), reverse=True)
-        return [
-            ArticleRow(
-                a.article_id, a.source, a.title, format_date(a.date), a.lang, a.outlet, a.cluster, a.passages_found
-            )
-            for a in kept
-        ]
+        return [ArticleRow(**article_json(a)) for a in kept]
 
     def article(self, key: str) -> ArticleRow:
         """One stored article by id, source or file name; raises ``ArticleNotFound``."""

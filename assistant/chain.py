@@ -23,6 +23,7 @@ from assistant.answer_checks import check_answer, check_type
 from assistant.answer_type import answer_type
 from assistant.chronology import dates_note
 from assistant.citations import StreamingCitationFilter, grounding, repair_citations, unsupported_sentences
+from assistant.errors import describe_llm_error
 from assistant.evidence import PassageEvidence, rerank_order
 from assistant.followup import followup_query
 from assistant.passages import date_text, format_evidence, format_passages, to_sources
@@ -102,17 +103,6 @@ def refusal_text(lang: str, sources: list[Source]) -> str:
     if titles:
         text += f"\n{closest_articles_label(lang)}: " + "; ".join(titles)
     return text
-
-
-def describe_llm_error(exc: BaseException) -> str:
-    """One line naming an LLM failure (server down, timeout, model that would not load)."""
-    first = (str(exc).strip().splitlines() or [""])[0][:200]
-    name = type(exc).__name__
-    if "Timeout" in name:
-        return f"the LLM did not answer in time ({name})"
-    if "Connect" in name:
-        return f"cannot reach the LLM server ({name}: {first})" if first else f"cannot reach the LLM server ({name})"
-    return f"the LLM failed ({name}: {first})" if first else f"the LLM failed ({name})"
 
 
 class Answerer:

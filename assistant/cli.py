@@ -10,46 +10,55 @@ from collections.abc import Sequence
 from typing import Any
 
 from assistant import __version__
+from assistant.errors import (  # noqa: F401  (the exit codes stay importable from here)
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    EXIT_PIPE,
+    EXIT_USAGE,
+    AssistantError,
+    describe,
+)
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
-EXIT_PIPE = 141  # what a shell reports for a process ended by SIGPIPE (the reader of its output went away)
+CliError = AssistantError
+"""The CLI's name for the one error family (``assistant.errors.AssistantError``)."""
 
 
-class CliError(Exception):
-    """An error reported to the user as one line, with an exit code."""
+def _setting_flags() -> tuple[tuple[str, str, dict[str, Any]], ...]:
+    """The settings flags, generated from the fields tagged with a flag: (dest, flag, argparse keywords);
+    read afresh for every parser, so that a backend registered late is among the choices."""
+    import typing
 
-    def __init__(self, message: str, code: int = EXIT_ERROR):
-        super().__init__(message)
-        self.code = code
+    from assistant.settings import CHOICES, CLI_CHOICES, Settings, flag_fields
+
+    specs = []
+    for name, (option, metavar) in flag_fields().items():
+        info = Settings.model_fields[name]
+        kinds = [t for t in typing.get_args(info.annotation) or (info.annotation,) if t is not type(None)]
+        kwargs: dict[str, Any] = {"help": (info.description or "").replace("%", "%%")}
+        if name in CLI_CHOICES:
+            kwargs["choices"] = CHOICES[name]()
+        else:
+            kwargs["metavar"] = metavar
+        if kinds and kinds[0] in (int, float):
+            kwargs["type"] = kinds[0]
+        specs.append((name, option, kwargs))
+    return tuple(specs)
+
+
+def _setting_names() -> list[str]:
+    """The settings that have a command-line flag (``args`` attributes of the same names)."""
+    return [name for name, _, _ in _setting_flags()]
 
 
 def _add_common(parser: argparse.ArgumentParser, suppress: bool = False) -> None:
+    """The settings flags (generated from the settings fields): a subcommand's default is SUPPRESS, so
+    a flag given before the subcommand is not overwritten by the subcommand's own default."""
     default = argparse.SUPPRESS if suppress else None
     group = parser.add_argument_group("settings (override config file and ASSISTANT_* variables)")
-    group.add_argument("--config", dest="config_file", metavar="FILE", default=default, help="TOML config file")
-    group.add_argument("--data-dir", metavar="DIR", default=default, help="models, collection and indexes")
-    group.add_argument("--collection", metavar="NAME", default=default, help="collection name")
-    group.add_argument("--llm-model", metavar="NAME", default=default, help="bundled GGUF to run")
-    group.add_argument("--llm-path", metavar="GGUF", default=default, help="run this GGUF file instead")
-    group.add_argument(
-        "--llm-backend", choices=["embedded", "openai", "ollama"], default=default, help="where the LLM runs"
-    )
-    group.add_argument("--openai-base-url", metavar="URL", default=default, help="OpenAI-compatible server")
-    group.add_argument("--openai-model", metavar="NAME", default=default, help="model name on that server")
-    group.add_argument("--ollama-base-url", metavar="URL", default=default, help="Ollama server (native API)")
-    group.add_argument("--ollama-model", metavar="NAME", default=default, help="model name in Ollama")
-    group.add_argument("--embedding-model", metavar="NAME", default=default, help="sentence-transformers model")
-    group.add_argument("--embedding-path", metavar="DIR", default=default, help="local embedding model folder")
-    group.add_argument(
-        "--embedding-prompts",
-        choices=["auto", "e5", "bge", "bge-zh", "embeddinggemma", "nomic", "none"],
-        default=default,
-        help="query/passage prompts of the embedding model's family",
-    )
-    group.add_argument("--models-dir", metavar="DIR", default=default, help="prepared models")
-    group.add_argument("--chroma-url", metavar="URL", default=default, help="use a Chroma server (http://HOST:PORT)")
-    group.add_argument("--threads", type=int, metavar="N", default=default, help="CPU threads (default: free cores)")
-    group.add_argument("--top-k", type=int, metavar="K", default=default, help="passages given to the model")
+    for name, option, kwargs in _setting_flags():
+        group.add_argument(option, dest=name, default=default, **kwargs)
 
 
 def _add_filters(parser: argparse.ArgumentParser, suppress: bool = False) -> None:
@@ -140,32 +149,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-_SETTING_FLAGS = [
-    "config_file",
-    "data_dir",
-    "collection",
-    "llm_model",
-    "llm_path",
-    "threads",
-    "top_k",
-    "llm_backend",
-    "openai_base_url",
-    "openai_model",
-    "ollama_base_url",
-    "ollama_model",
-    "embedding_model",
-    "embedding_path",
-    "embedding_prompts",
-    "models_dir",
-    "chroma_url",
-]
-
-
 def _settings(args: argparse.Namespace) -> Any:
     from assistant.settings import SettingsError, load_settings
 
     try:
-        return load_settings(**{k: getattr(args, k, None) for k in _SETTING_FLAGS})
+        return load_settings(**{k: getattr(args, k, None) for k in _setting_names()})
     except SettingsError as exc:
         raise CliError(str(exc), EXIT_USAGE) from None
 
@@ -201,11 +189,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code
     except KeyboardInterrupt:
         _error("interrupted")
-        return 130
+        return EXIT_INTERRUPTED
     except Exception as exc:
         if os.environ.get("ASSISTANT_DEBUG"):
             raise
-        _error(_describe(exc))
+        _error(describe(exc))
         return EXIT_ERROR
 
 
@@ -243,37 +231,6 @@ def question_text(raw: str, limit: int) -> str:
             EXIT_USAGE,
         )
     return text
-
-
-def _describe(exc: BaseException) -> str:
-    from assistant.models.gguf import ModelError
-    from vectorstore.store import StoreError
-
-    first_line = (str(exc).strip().splitlines() or [""])[0]
-    if isinstance(exc, (ModelError, StoreError)) or type(exc).__name__ in {"LoadError", "SettingsError"}:
-        return first_line
-    storage = _storage_problem(exc)
-    if storage:
-        return storage
-    if type(exc).__module__.startswith("chromadb"):
-        return f"the collection could not be read ({type(exc).__name__}: {first_line[:200]}); run: assistant doctor"
-    if "Connect" in type(exc).__name__ or "Timeout" in type(exc).__name__:
-        return f"cannot reach the LLM server ({type(exc).__name__}: {first_line})"
-    return f"{type(exc).__name__}: {first_line}" if first_line else type(exc).__name__
-
-
-def _storage_problem(exc: BaseException) -> str | None:
-    """A full disk or a read-only data directory, whether reported by the OS or by SQLite inside Chroma."""
-    import errno
-
-    text = str(exc).lower()
-    code = getattr(exc, "errno", None)
-    if code in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG) or "disk is full" in text or "no space left" in text:
-        return "the disk is full: nothing was written past this point; free some space and run the command again"
-    if code in (errno.EROFS, errno.EACCES, errno.EPERM) or "readonly database" in text or "read-only" in text:
-        where = getattr(exc, "filename", None)
-        return f"cannot write to the data directory{f' ({where})' if where else ''}: it is read-only or not yours"
-    return None
 
 
 def _error(message: str) -> None:
@@ -330,7 +287,7 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if command == "remove":
         return commands.run_remove(settings, args.source)
     if command == "config":
-        flags = {k for k in _SETTING_FLAGS if getattr(args, k, None) is not None}
+        flags = {k for k in _setting_names() if getattr(args, k, None) is not None}
         return commands.run_config_show(settings, flags)
     if command == "eval":
         return commands.run_eval(settings, args)

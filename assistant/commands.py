@@ -7,7 +7,6 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
@@ -23,6 +22,17 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
+from assistant.present import (
+    ARTICLE_COLUMNS,
+    also_reported_text,
+    article_row,
+    articles_title,
+    duplicates_text,
+    format_date,
+    ingest_summary,
+    plural,
+    skipped_lines,
+)
 from assistant.settings import Settings
 from assistant.terminal import safe
 
@@ -85,15 +95,6 @@ def _warn(message: str) -> None:
     err.print(Text(f"assistant: warning: {safe(message)}", style="yellow"))
 
 
-def format_date(value: str | int | None) -> str:
-    """A stored date (epoch seconds or ISO text) as YYYY-MM-DD; empty when unknown."""
-    if value is None or value == "":
-        return ""
-    if isinstance(value, int):
-        return datetime.fromtimestamp(value, tz=UTC).strftime("%Y-%m-%d")
-    return str(value)[:10]
-
-
 def print_sources(sources: list[Source], cited: list[int], pages: dict[int, int] | None = None) -> None:
     """The numbered sources under an answer; cited ones first and marked; ``pages``: PDF page per source."""
     if not sources:
@@ -121,16 +122,6 @@ def _warn_extractive(reason: str) -> None:
     err.print(
         Text(f"assistant: warning: {safe(reason)}; showing the best sentences of the passages instead", style="yellow")
     )
-
-
-def also_reported_text(copies: list[dict[str, Any]]) -> str:
-    """The other copies of a story, e.g. ``antaranews.com (2025-05-03), Tempo (2025-05-04)``."""
-    names = []
-    for copy in copies:
-        name = safe(copy.get("outlet") or copy.get("title") or copy.get("source") or "")
-        date = format_date(copy.get("date"))
-        names.append(f"{name} ({date})" if date else name)
-    return ", ".join(names)
 
 
 def run_ask(settings: Settings, question: str, as_json: bool, article_filter: ArticleFilter | None = None) -> int:
@@ -251,16 +242,11 @@ def run_ingest(settings: Settings, paths: list[str], feeds: list[str] | None = N
     with _ingest_progress() as bar:
         report = assistant.ingest(paths, bar, feeds=feeds or [])
     elapsed = time.perf_counter() - started
-    for skipped in report.skipped:
-        err.print(Text(f"skipped {safe(skipped.path)}: {safe(skipped.reason)}", style="yellow"))
+    for line in skipped_lines(report):
+        err.print(Text(line, style="yellow"))
     if report.duplicates:
-        out.print(f"{len(report.duplicates)} near-duplicate(s) of stored articles grouped with them (also reported by)")
-    rate = report.passages / elapsed if report.passages and elapsed > 0 else 0.0
-    out.print(
-        f"{len(report.added)} added, {len(report.replaced)} replaced, {len(report.unchanged)} unchanged, "
-        f"{len(report.skipped)} skipped; {report.passages} passages embedded in {elapsed:.1f}s"
-        + (f" ({rate:.1f} passages/s)" if rate else "")
-    )
+        out.print(duplicates_text(report))
+    out.print(ingest_summary(report, elapsed))
     return 3 if report.skipped else 0
 
 
@@ -279,11 +265,11 @@ def run_sources(settings: Settings, as_json: bool, article_filter: ArticleFilter
 
         print_json([a.to_json() for a in articles])
         return 0
-    table = Table(title=f"{len(articles)} articles in {settings.collection!r}")
-    for col in ("title", "date", "outlet", "lang", "passages", "source"):
+    table = Table(title=articles_title(len(articles), settings.collection))
+    for col in ARTICLE_COLUMNS:
         table.add_column(col, overflow="fold")
     for a in articles:
-        table.add_row(Text(safe(a.title)), a.date, Text(safe(a.outlet)), a.lang, str(a.passages), Text(safe(a.source)))
+        table.add_row(*(Text(cell) for cell in article_row(a)))
     out.print(table)
     return 0
 
@@ -299,7 +285,7 @@ def run_remove(settings: Settings, source: str) -> int:
         raise CliError(f"no article with source {source!r} (see: assistant sources)") from None
     except ValueError as exc:
         raise CliError(str(exc)) from None
-    out.print(f"removed {Text(safe(source))} ({removed} passages)")
+    out.print(f"removed {Text(safe(source))} ({plural(removed, 'passage')})")
     return 0
 
 

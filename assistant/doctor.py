@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from assistant.present import plural
 from assistant.settings import Settings
 
 
@@ -127,7 +128,7 @@ class Doctor:
 
             return self._collection_lost(db, f"the vector index cannot be searched ({chroma_failure(exc, '')})")
         where = s.chroma_url or db
-        self._add("collection", where, "ok", f"{count} passages; it {holds}")
+        self._add("collection", where, "ok", f"{plural(count, 'passage')}; it {holds}")
         return store
 
     @staticmethod
@@ -149,11 +150,15 @@ class Doctor:
         survivors = stored_passages(db, self.settings.collection) if readable else []
         sources = recorded_sources(self._index_dir())
         if survivors:
-            how = f"the texts of its {len(survivors)} passages survive in {db.name}: they can be embedded again"
+            how = (
+                f"the texts of its {plural(len(survivors), 'passage')} survive in {db.name}: "
+                "they can be embedded again"
+            )
         elif sources is None:
             how = "no record of its sources survives (duplicates.sqlite is missing or damaged): ingest them again"
         else:
-            how = f"{len(sources)} sources are recorded in duplicates.sqlite"
+            verb = "is" if len(sources) == 1 else "are"
+            how = f"{plural(len(sources), 'source')} {verb} recorded in duplicates.sqlite"
         if not self.repair:
             self._add("collection", db, "damaged", f"{reason}; it cannot be rebuilt from the other files; {how}"
                       + ("; run: assistant doctor --repair" if sources or survivors else ""))
@@ -178,7 +183,7 @@ class Doctor:
         fresh.holds_lock = True
         count = reembed(fresh.store, survivors, fresh.embedder.embed_documents)
         self._add("collection", db, "repaired", f"{reason}; set aside as {kept.name if kept else '-'}; "
-                  f"{count} passages embedded again from the texts that survived")
+                  f"{plural(count, 'passage')} embedded again from the texts that survived")
         self.services = fresh
 
     def _index_dir(self) -> Path:
@@ -255,9 +260,11 @@ class Doctor:
                 if name == "tokens.sqlite":
                     rows = db.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
                     expected = sum(found for versions in visible.values() for found, _ in versions[:1])
-                    return None if rows == expected else f"holds {rows} passages, the collection {expected}"
+                    return None if rows == expected else f"holds {plural(rows, 'passage')}, the collection {expected}"
                 rows = db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
-                return None if rows == len(visible) else f"holds {rows} articles, the collection {len(visible)}"
+                if rows == len(visible):
+                    return None
+                return f"holds {plural(rows, 'article')}, the collection {len(visible)}"
             finally:
                 db.close()
         except sqlite3.Error as exc:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.models.catalog import GGUF_MODELS
+from assistant.present import plural
 from assistant.settings import Settings
 
 if TYPE_CHECKING:
@@ -231,8 +232,8 @@ class Services:
                 return
             else:
                 count = rebuild_duplicates(self.store, index)
-        what = "passages" if holds == "keyword index" else "articles"
-        self._problem(f"the {holds} was missing or empty; rebuilt it from the collection ({count} {what})")
+        what = "passage" if holds == "keyword index" else "article"
+        self._problem(f"the {holds} was missing or empty; rebuilt it from the collection ({plural(count, what)})")
 
     @cached_property
     def ingester(self) -> Ingester:

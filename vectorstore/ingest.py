@@ -20,8 +20,6 @@ from vectorstore.store import ChromaStore, StoredArticle, StoreError, epoch, wri
 from vectorstore.versions import VersionRegistry, article_version
 from vectorstore.writelock import write_lock
 
-_FLUSH_PASSAGES = 256
-
 
 class IngestProgress(Protocol):
     """Receives progress as ingest goes (the CLI shows it as a progress bar)."""

@@ -9,7 +9,7 @@ import os
 import re
 import stat
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -20,7 +20,12 @@ from vectorstore.language import detect_language
 from vectorstore.outlets import outlet_for
 from vectorstore.quality import text_problem
 
-SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl", ".pdf", ".docx"}
+Loader = Callable[[Path, int], "list[Article | Skipped]"]
+"""Loads the articles of one file, given its path and the most bytes it may read; raises LoadError."""
+
+_LOADERS: dict[str, Loader] = {}
+SUPPORTED_SUFFIXES: set[str] = set()
+"""The suffixes a loader is registered for (kept in step with ``register_loader``)."""
 _TITLE_MAX = 200
 _DATE_LINE = re.compile(
     r"^\s*(?:tanggal|tgl\.?|date|dated|published|diterbitkan|dipublikasikan|terbit)\s*:\s*(?P<date>.+?)\s*$",
@@ -417,22 +422,52 @@ def _load_file(path: Path, max_bytes: int) -> list[Article | Skipped]:
     if kind is not None:
         raise LoadError(f"not a regular file ({kind}: {printable_path(path)})")
     suffix = path.suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
+    loader = _LOADERS.get(suffix)
+    if loader is None:
         raise LoadError(f"unsupported file type {suffix or '(none)'}")
-    if suffix in {".pdf", ".docx"}:
-        from vectorstore.documents_binary import load_docx, load_pdf
+    return loader(path, max_bytes)
 
-        return [load_pdf(path, max_bytes) if suffix == ".pdf" else load_docx(path, max_bytes)]
-    raw = read_text_file(path, max_bytes)
-    if not raw.strip():
-        raise LoadError("empty file")
-    if suffix in {".html", ".htm"}:
-        return [load_html(path, raw)]
-    if suffix == ".json":
-        return load_json(path, raw)
-    if suffix == ".jsonl":
-        return load_jsonl(path, raw)
-    return [load_text(path, raw)]
+
+def register_loader(suffixes: Iterable[str], loader: Loader) -> None:
+    """Load files ending in ``suffixes`` (``.txt``; any case) with ``loader``; folders pick them up too."""
+    for suffix in suffixes:
+        if not suffix.startswith(".") or len(suffix) < 2:
+            raise ValueError(f"a suffix starts with a dot: {suffix!r}")
+        _LOADERS[suffix.lower()] = loader
+        SUPPORTED_SUFFIXES.add(suffix.lower())
+
+
+def text_loader(parse: Callable[[Path, str], list[Article | Skipped]]) -> Loader:
+    """A loader for a text format: the file is read as text (``read_text_file``), refused when empty, and
+    ``parse(path, raw)`` makes its articles."""
+
+    def load(path: Path, max_bytes: int) -> list[Article | Skipped]:
+        raw = read_text_file(path, max_bytes)
+        if not raw.strip():
+            raise LoadError("empty file")
+        return parse(path, raw)
+
+    return load
+
+
+def _load_pdf(path: Path, max_bytes: int) -> list[Article | Skipped]:
+    from vectorstore.documents_binary import load_pdf
+
+    return [load_pdf(path, max_bytes)]
+
+
+def _load_docx(path: Path, max_bytes: int) -> list[Article | Skipped]:
+    from vectorstore.documents_binary import load_docx
+
+    return [load_docx(path, max_bytes)]
+
+
+register_loader((".txt", ".md", ".markdown"), text_loader(lambda path, raw: [load_text(path, raw)]))
+register_loader((".html", ".htm"), text_loader(lambda path, raw: [load_html(path, raw)]))
+register_loader((".json",), text_loader(load_json))
+register_loader((".jsonl",), text_loader(load_jsonl))
+register_loader((".pdf",), _load_pdf)
+register_loader((".docx",), _load_docx)
 
 
 def iter_files(paths: Iterable[str | Path]) -> Iterator[Path | Skipped]:

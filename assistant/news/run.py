@@ -10,7 +10,9 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
 from assistant.commands import err, out
+from assistant.errors import EXIT_ERROR, EXIT_PARTIAL, AssistantError
 from assistant.news.render import digest_lines, follow_lines, timeline_lines
+from assistant.present import plural, skipped_lines
 from assistant.terminal import safe
 
 if TYPE_CHECKING:
@@ -18,13 +20,8 @@ if TYPE_CHECKING:
     from assistant.settings import Settings
     from vectorstore.filters import ArticleFilter
 
-EXIT_PARTIAL = 3
-
-
-def _fail(message: str, code: int = 1) -> Exception:
-    from assistant.cli import CliError
-
-    return CliError(message, code)
+def _fail(message: str, code: int = EXIT_ERROR) -> Exception:
+    return AssistantError(message, code)
 
 
 def _services(settings: Settings) -> Any:
@@ -109,7 +106,7 @@ def run_digest(settings: Settings, article_filter: ArticleFilter | None, as_json
     if filter_text:
         err.print(Text(f"(articles: {safe(filter_text)})", style="dim"))
     _print(digest_lines(digest, undated if windowed else 0))
-    err.print(Text(f"digest of {digest.article_count} articles in {timings['total_s']:.2f}s", style="dim"))
+    err.print(Text(f"digest of {plural(digest.article_count, 'article')} in {timings['total_s']:.2f}s", style="dim"))
     return 0 if not digest.missing else EXIT_PARTIAL
 
 
@@ -154,7 +151,8 @@ def run_timeline(settings: Settings, query: str, article_filter: ArticleFilter |
     _print(timeline_lines(timeline))
     err.print(
         Text(
-            f"timeline of {len(timeline.events)} events from {len(timeline.articles)} articles in {elapsed:.2f}s",
+            f"timeline of {plural(len(timeline.events), 'event')} from {plural(len(timeline.articles), 'article')} "
+            f"in {elapsed:.2f}s",
             style="dim",
         )
     )
@@ -253,10 +251,10 @@ def run_feeds(settings: Settings, action: str, value: str | None) -> int:
     failed = {s.path: s.reason for s in report.skipped}
     results = {u: failed.get(u, "ok") for u in urls}
     subs.record(results)
-    for s in report.skipped:
-        err.print(Text(f"skipped {safe(s.path)}: {safe(s.reason)}", style="yellow"))
+    for line in skipped_lines(report):
+        err.print(Text(line, style="yellow"))
     out.print(
-        f"{len(urls)} feeds: {len(report.added)} new articles, {len(report.replaced)} replaced, "
+        f"{plural(len(urls), 'feed')}: {plural(len(report.added), 'new article')}, {len(report.replaced)} replaced, "
         f"{len(report.unchanged)} already stored, {len(report.skipped)} skipped"
     )
     return EXIT_PARTIAL if report.skipped else 0

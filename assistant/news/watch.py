@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from assistant.present import plural
 from vectorstore.loaders import SUPPORTED_SUFFIXES, printable_path
 
 
@@ -28,7 +29,7 @@ class WatchCounts:
         """The live status line."""
         return (
             f"watching {printable_path(directory)}: {self.added} added, {self.replaced} replaced, "
-            f"{self.removed} removed, {self.skipped} skipped ({self.batches} updates) · Ctrl+C stops"
+            f"{self.removed} removed, {self.skipped} skipped ({plural(self.batches, 'update')}) · Ctrl+C stops"
         )
 
 

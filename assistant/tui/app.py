@@ -98,7 +98,7 @@ class SourcesScreen(Screen[None]):
 
     def refresh_rows(self) -> None:
         """Reload the table from the collection."""
-        from assistant.commands import format_date
+        from assistant.present import format_date
 
         table = self.query_one(DataTable)
         table.clear()

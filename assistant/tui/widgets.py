@@ -79,7 +79,7 @@ def passage_text(source: Any, answer_text: str, cited: bool, show_copies: bool =
     meta = " · ".join(x for x in ((source.date or "")[:10], safe(source.outlet), safe(source.source)) if x)
     head.append(f"\n{meta}\n", style="dim")
     if show_copies and source.also_reported_by:
-        from assistant.commands import also_reported_text
+        from assistant.present import also_reported_text
 
         head.append(f"also reported by: {also_reported_text(source.also_reported_by)}\n", style="italic")
     body = Text(safe(source.passage))

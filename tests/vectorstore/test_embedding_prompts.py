@@ -40,3 +40,17 @@ def test_the_setting_reaches_the_real_model(embedding_path, embedder):
     question = "Siapa pemimpin Korea Utara?"
     with_prompt, without = embedder.embed_query(question), bare.embed_query(question)
     assert sum(a * b for a, b in zip(with_prompt, without, strict=True)) < 0.999
+
+
+def test_a_registered_family_is_chosen_by_auto_and_listed():
+    from vectorstore import embedding_prompts as ep
+
+    assert ep.prompt_family_names() == ["auto", "e5", "bge", "bge-zh", "embeddinggemma", "nomic", "none"]
+    ep.register_prompt_family("gte", ep.EmbeddingPrompts("q: ", None), lambda name: name.startswith("gte"))
+    try:
+        assert ep.family_for("thenlper/gte-small") == "gte"
+        assert ep.resolve_prompts("auto", "thenlper/gte-small").query == "q: "
+        assert "gte" in ep.prompt_family_names()
+    finally:
+        del ep.FAMILIES["gte"], ep._MATCHERS["gte"]
+    assert ep.family_for("thenlper/gte-small") == "none"

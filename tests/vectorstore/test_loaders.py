@@ -112,3 +112,21 @@ def test_parse_dates():
     assert parse_date("29 Apr 2025 10:21 wib").hour == 10
     assert parse_date("2025-04-29").year == 2025
     assert parse_date("") is None
+
+
+def test_a_registered_loader_handles_its_suffix(tmp_path):
+    from vectorstore import loaders
+
+    path = tmp_path / "note.rst"
+    path.write_text("Judul catatan\n\nIsi catatan tentang banjir di kota.\n")
+    with pytest.raises(loaders.LoadError, match=r"unsupported file type \.rst"):
+        loaders.load_file(path)
+    loaders.register_loader([".rst"], loaders.text_loader(lambda p, raw: [loaders.load_text(p, raw)]))
+    try:
+        assert ".rst" in loaders.SUPPORTED_SUFFIXES
+        (article,) = loaders.load_file(path, detect=False)
+        assert article.title == "Judul catatan"
+        assert path in list(loaders.iter_files([tmp_path]))
+    finally:
+        del loaders._LOADERS[".rst"]
+        loaders.SUPPORTED_SUFFIXES.discard(".rst")

@@ -9,6 +9,7 @@ import time
 import pytest
 from hostile_servers import HostileServer
 
+from assistant.errors import is_timeout
 from assistant.llm import make_chat_model
 from assistant.settings import load_settings
 
@@ -44,6 +45,7 @@ def test_a_token_a_second_is_cut_off_at_request_timeout(backend):
         elapsed = time.monotonic() - started
         assert 1.5 < elapsed < 4, elapsed
         assert "Timeout" in type(caught.value).__name__
+        assert is_timeout(caught.value)  # recognised by its type (assistant.errors), as the CLI reports it
         assert 1 <= len([g for g in got if g]) <= 6
 
 

@@ -195,7 +195,7 @@ def test_feed_subscriptions_refresh_only_new_items(corpus_site, prepared_models,
     assert main(["feeds", "add", f"{base}/feed.xml"]) == 0
     assert "already subscribed" in capsys.readouterr().out
     assert main(["feeds", "refresh"]) == 0
-    assert "1 feeds: 28 new articles, 0 replaced, 0 already stored, 0 skipped" in capsys.readouterr().out
+    assert "1 feed: 28 new articles, 0 replaced, 0 already stored, 0 skipped" in capsys.readouterr().out
     assert main(["feeds", "refresh"]) == 0
     assert "0 new articles, 0 replaced, 28 already stored" in capsys.readouterr().out
     assert main(["feeds", "list"]) == 0
