@@ -172,12 +172,12 @@ class EmbeddedChatModel(BaseChatModel):
         get_server(self._server_key)
 
     def release(self) -> bool:
-        """Evict this configuration's server from the cache, so its weights are freed (at once, or when
-        an in-flight generation, which is cancelled, returns); return whether one was loaded.
+        """Evict this configuration's server from the cache, so its weights are freed: at once, or when
+        an answer still being generated with it has finished; return whether one was loaded.
 
         The server is shared by every instance with the same ``(model_path, n_threads, n_ctx,
         repack_weights)``; it is loaded again on next use."""
-        return release_server(self._server_key)
+        return release_server(self._server_key, cancel=False)
 
     # -- request building ----------------------------------------------------
 

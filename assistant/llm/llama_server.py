@@ -157,17 +157,18 @@ def get_server(key: ServerKey) -> ServerHandle:
         return handle
 
 
-def release_server(key: ServerKey) -> bool:
+def release_server(key: ServerKey, cancel: bool = True) -> bool:
     """Drop the cached server for ``key``; return whether one was cached.
 
-    In-flight generations of that server are asked to stop; their worker threads still hold a
-    reference to it, so the native server (weights, KV cache, task loop, HTTP listener) is freed
-    when the last of them returns, or at once when none runs."""
+    In-flight generations of that server still hold a reference to it, so the native server (weights,
+    KV cache, task loop, HTTP listener) is freed when the last of them returns, or at once when none
+    runs; with ``cancel`` they are asked to stop at their next token, else they finish."""
     with _servers_lock:
         handle = _servers.pop(key, None)
     if handle is None:
         return False
-    _cancel_generations(handle)
+    if cancel:
+        _cancel_generations(handle)
     del handle
     return True
 

@@ -15,8 +15,10 @@ from assistant.llm.stream_bridge import stream_chunks
 class FakeServer:
     """Stands in for ``xllamacpp.Server``: streams chunks until its callback asks it to stop."""
 
+    TOKENS = 100
+
     def handle_chat_completions(self, request, callback):
-        for n in range(1000):
+        for n in range(self.TOKENS):
             if callback({"choices": [{"delta": {"content": f"t{n} "}}]}):
                 return None
             time.sleep(0.002)
@@ -48,18 +50,33 @@ def test_release_model_ignores_other_backends():
     assert release_model(object()) is False
 
 
-def test_release_cancels_an_inflight_generation(tmp_path):
+def _join_workers() -> None:
+    for worker in [t for t in threading.enumerate() if t.name == "xllamacpp-generate"]:
+        worker.join(5)
+
+
+def test_release_lets_an_answer_being_generated_finish_then_frees_the_server(tmp_path):
     model = EmbeddedChatModel(model_path=str(tmp_path / "c.gguf"), n_threads=1)
     freed = _fake_entry(model)
     chunks = stream_chunks(llama_server.get_server(model._server_key), {"messages": []})
     next(chunks)
-    model.release()
-    deadline = time.monotonic() + 5
-    for _ in chunks:  # the stream ends soon after the release
-        assert time.monotonic() < deadline
-    workers = [t for t in threading.enumerate() if t.name == "xllamacpp-generate"]
-    for worker in workers:
-        worker.join(5)
+    assert model.release() is True
+    assert model._server_key not in llama_server._servers
+    assert len(list(chunks)) == FakeServer.TOKENS - 1  # not cut short
+    _join_workers()
+    gc.collect()
+    assert freed() is None
+
+
+def test_unloading_stops_generations(tmp_path):
+    """What close_all_models (and interpreter exit) does to each server."""
+    model = EmbeddedChatModel(model_path=str(tmp_path / "e.gguf"), n_threads=1)
+    freed = _fake_entry(model)
+    chunks = stream_chunks(llama_server.get_server(model._server_key), {"messages": []})
+    next(chunks)
+    assert llama_server.release_server(model._server_key, cancel=True)
+    assert len(list(chunks)) < FakeServer.TOKENS - 1
+    _join_workers()
     gc.collect()
     assert freed() is None
 
