@@ -8,6 +8,8 @@ import re
 import unicodedata
 from collections.abc import Callable
 
+from vectorstore.text import is_no_space_script, sentence_spans
+
 # [1], [1, 2], [1][2], [1-2] are accepted; anything else in brackets is left alone.
 _MARKER = re.compile(r"([ \t]*)\[\s*(\d{1,3}(?:\s*(?:,|;|-|–)\s*\d{1,3})*)\s*\]")
 _MAX_MARKER = 24  # longest marker text we wait for while streaming
@@ -74,16 +76,14 @@ class StreamingCitationFilter:
         return self._emit(ready) if ready else ""
 
 
-# A period, ! or ? followed by anything but a space, a bracket or another ender stays inside the sentence
-# ("10.000", "U.S."); the citation markers after a sentence's end belong to it.
-_SENTENCE = re.compile(r"(?:[^.!?。！？\n]|[.!?](?=[^\s\[.!?]))+(?:[.!?。！？]+|$)(?:\s*\[\d+\])*", re.UNICODE)
 _TOKEN = re.compile(r"\w+", re.UNICODE)
-_NO_SPACE_SCRIPT = re.compile(r"^[\u0e00-\u0eff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+$")
 
 
 def answer_sentences(text: str) -> list[str]:
-    """The sentences of an answer, each with the citation markers that follow it."""
-    return [m.group().strip() for m in _SENTENCE.finditer(text) if _TOKEN.search(m.group())]
+    """The sentences of an answer (``vectorstore.text.sentence_spans``: a period inside a number or
+    a name, "10.000", stays in the sentence), each with the citation markers that follow it."""
+    spans = sentence_spans(text, markers=True)
+    return [text[a:b] for a, b in spans if _TOKEN.search(text[a:b])]
 
 
 def key_terms(text: str) -> set[str]:
@@ -92,7 +92,7 @@ def key_terms(text: str) -> set[str]:
 
     terms = set()
     for tok in tokenize(_MARKER.sub(" ", text)):
-        no_space = bool(_NO_SPACE_SCRIPT.match(tok))
+        no_space = is_no_space_script(tok)
         # numbers, longer words, and character bigrams of scripts written without spaces
         if tok.isdigit() or (len(tok) >= 4 and not no_space) or (len(tok) == 2 and no_space):
             terms.add(tok)
@@ -195,8 +195,8 @@ def repair_citations(text: str, passages: dict[int, str], question: str = "", ma
     asked = _terms_and_pairs(question)
     out = []
     pos = 0
-    for match in _SENTENCE.finditer(text):
-        sentence = match.group()
+    for first, last in sentence_spans(text, markers=True):  # whitespace between them is kept as it is
+        sentence = text[first:last]
         markers = [n for m in _MARKER.finditer(sentence) for n in _numbers(m.group(2)) if n in passages]
         terms = _terms_and_pairs(sentence)
         if markers and terms:
@@ -208,10 +208,8 @@ def repair_citations(text: str, passages: dict[int, str], question: str = "", ma
                 sentence = _MARKER.sub("", sentence).rstrip()
                 end = len(sentence.rstrip(".!?。！？"))
                 sentence = f"{sentence[:end]} [{best}]{sentence[end:]}"
-                if match.group().endswith((" ", "\n")):
-                    sentence += match.group()[len(match.group().rstrip()) :]
-        out.append(text[pos : match.start()] + sentence)
-        pos = match.end()
+        out.append(text[pos:first] + sentence)
+        pos = last
     out.append(text[pos:])
     return "".join(out)
 

@@ -10,7 +10,7 @@ from prompts import extractive_label
 from vectorstore.chunking import sentence_spans
 
 if TYPE_CHECKING:
-    from assistant.chain import Source
+    from assistant.types import Source
 
 
 def best_sentences(question: str, sources: list[Source], limit: int = 3) -> list[tuple[str, int]]:

@@ -8,19 +8,19 @@ the user still sees, and citations are still checked against, the whole passages
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 
-# a sentence: text up to and including its end punctuation (or a line break, or the end)
-_SENTENCE = re.compile(r"[^.!?。！？\n]*(?:[.!?。！？]+[\"'”’)]*|\n|$)")
+from vectorstore.text import split_sentences as _split_sentences
+
 GAP = " … "
 
 SentenceScorer = Callable[[str, list[str]], Sequence[float]]
 
 
 def split_sentences(text: str) -> list[str]:
-    """The sentences of ``text``, stripped, empty ones dropped."""
-    return [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
+    """The sentences of ``text``, stripped, empty ones dropped (``vectorstore.text.sentence_spans``: a
+    period inside a number or a name, "10.000", "detik.com", does not end one)."""
+    return _split_sentences(text)
 
 
 def trim_passages(question: str, passages: list[str], max_chars: int, scorer: SentenceScorer) -> list[str]:

@@ -292,10 +292,15 @@ class Services:
         return to_where(article_filter, articles)
 
     def switch_llm(self, name: str) -> None:
-        """Use another bundled GGUF from the next question on."""
-        self.settings = self.settings.model_copy(update={"llm_model": name, "llm_path": None})
-        self.__dict__.pop("llm", None)
+        """Use another bundled GGUF from the next question on; the old one's weights are freed."""
+        before = self.settings
+        self.settings = before.model_copy(update={"llm_model": name, "llm_path": None})
+        old = self.__dict__.pop("llm", None)
         self.__dict__.pop("answerer", None)
+        if old is not None and (before.llm_model, before.llm_path) != (name, None):
+            from assistant.llm.embedded import release_model
+
+            release_model(old)  # the server cache would otherwise keep the weights loaded
 
     @cached_property
     def answerer(self) -> Answerer:

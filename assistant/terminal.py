@@ -6,13 +6,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from vectorstore.text import BIDI_CONTROLS, control_pattern
+
 # CSI and OSC sequences (7-bit), then single control characters: C0 except tab and new line, DEL,
 # C1 (0x80-0x9f, which some terminals read as 8-bit CSI), and bidi embeddings/overrides/isolates
-_UNSAFE = re.compile(
-    r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"
-    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
-)
-_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_UNSAFE = control_pattern(BIDI_CONTROLS)
+_JSON_UNSAFE = re.compile(f"[\x7f-\x9f{BIDI_CONTROLS}]")
 
 
 def safe(text: str) -> str:

@@ -11,6 +11,25 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "examples" / "articles" / "korea-utara-akui-kirim-pasukan-ke-rusia.txt"
 
 
+# The tiers: a test using a model fixture (even through another fixture) is ``integration`` (e5 and
+# Chroma) or ``e2e`` (the GGUF LLM); every other test is ``unit``. A test may also be marked by hand.
+_E2E_FIXTURES = {"gguf_path"}
+_INTEGRATION_FIXTURES = {"embedding_path", "embedder", "models_dir"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        if item.get_closest_marker("e2e") or used & _E2E_FIXTURES:
+            tier = "e2e"
+        elif item.get_closest_marker("integration") or used & _INTEGRATION_FIXTURES:
+            tier = "integration"
+        else:
+            tier = "unit"
+        if not item.get_closest_marker(tier):
+            item.add_marker(getattr(pytest.mark, tier))
+
+
 @pytest.fixture(autouse=True)
 def _isolated_dirs(tmp_path_factory, monkeypatch):
     """Every test gets its own data dir and config dir, never the user's."""

@@ -2,34 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 from vectorstore.documents import Article, Passage
+from vectorstore.text import _append_trimmed, sentence_spans
 from vectorstore.versions import article_version
 
-# A sentence ends at . ! ? (with closing quotes) before space, at CJK enders, or at a line break.
-_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s|$)|[。！？]+[”’」』)]*|\n")
-
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of every sentence in ``text``, whitespace between them excluded."""
-    spans: list[tuple[int, int]] = []
-    pos = 0
-    for match in _SENTENCE_END.finditer(text):
-        _append_trimmed(text, pos, match.end(), spans)
-        pos = match.end()
-    _append_trimmed(text, pos, len(text), spans)
-    return spans
-
-
-def _append_trimmed(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    if end > start:
-        spans.append((start, end))
-
+__all__ = ["chunk_article", "chunking_label", "sentence_spans"]  # sentence_spans: vectorstore.text
 
 def _split_long(text: str, start: int, end: int, size: int) -> list[tuple[int, int]]:
     """Cut a span longer than ``size`` at whitespace (or hard, for scripts without spaces)."""

@@ -14,12 +14,11 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
+from vectorstore.text import NO_SPACE_RUN
 from vectorstore.versions import REMOVED, VersionRegistry
 
 # Scripts written without spaces between words: indexed as character bigrams (and unigrams).
-_NO_SPACE = re.compile(
-    r"[\u0e00-\u0e7f\u0e80-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+"
-)
+_NO_SPACE = NO_SPACE_RUN
 _WORD = re.compile(r"\w+", re.UNICODE)
 _MAX_REMOVED = 2000  # removed passages filtered at search time before the matrix is rebuilt
 

@@ -19,6 +19,7 @@ from vectorstore.documents import Article, normalize_source
 from vectorstore.language import detect_language
 from vectorstore.outlets import outlet_for
 from vectorstore.quality import text_problem
+from vectorstore.text import control_pattern
 
 Loader = Callable[[Path, int], "list[Article | Skipped]"]
 """Loads the articles of one file, given its path and the most bytes it may read; raises LoadError."""
@@ -31,9 +32,7 @@ _DATE_LINE = re.compile(
     r"^\s*(?:tanggal|tgl\.?|date|dated|published|diterbitkan|dipublikasikan|terbit)\s*:\s*(?P<date>.+?)\s*$",
     re.IGNORECASE,
 )
-_CONTROL = re.compile(
-    r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\ufeff]"
-)
+_CONTROL = control_pattern("\u200b\ufeff")  # the shared rule (vectorstore.text), and zero-width space and BOM
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 # byte order marks of the encodings read besides UTF-8 (longest first: UTF-32 LE starts like UTF-16 LE)
 _BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"),

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 
+from vectorstore.text import NO_SPACE_RUN
+
 # runs of letters of scripts written without spaces between words
-_NO_SPACE = re.compile(
-    r"[\u0e00-\u0e7f\u0e80-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]"
-)
+_NO_SPACE = NO_SPACE_RUN
 _WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)  # two or more letters
 _TOKEN = re.compile(r"\S+")
 LONGEST_WORD = 60  # characters; real words (German compounds included) stay far below

@@ -13,127 +13,17 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Header, OptionList, ProgressBar, Static
+from textual.screen import Screen
+from textual.widgets import Footer, Header, ProgressBar, Static
 from textual.worker import Worker, get_current_worker
 
-from assistant.terminal import safe
 from assistant.tui.history import Conversation, ConversationStore, Turn, to_markdown
+from assistant.tui.screens import ArticleScreen, HistoryScreen, SourcesScreen, article_text
+from assistant.tui.slash import BY_NAME, SLASH_COMMANDS, split
 from assistant.tui.widgets import AnswerMessage, EvidenceItem, Notice, PromptInput, QuestionMessage, SourceItem
 from vectorstore.filters import ArticleFilter, FilterError
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "articles"
-HELP = """Commands:
-  /ingest PATH   add articles (files, folders or article URLs); the chat stays usable
-  /ingest --feed URL   read an RSS/Atom feed (only new items are added)
-  /since WHEN    only articles published since then ("2025-04-01", "sejak Januari 2025", "minggu lalu")
-  /until WHEN    only articles published until then; /source NAME only this outlet; /lang CODE
-  /filters       show the filters; /filters off clears them (/since off clears one)
-  /sources       browse and remove articles
-  /digest [size] every story in the filters' window, cited (by size: largest first)
-  /timeline QUERY  the dated events of a story or an entity, cited
-  /follow [add QUESTION | list | rm N]  what is new for your followed questions
-  /new           start a new conversation
-  /history       open an earlier conversation
-  /export [FILE] save this conversation as Markdown with footnotes
-  /model [NAME]  show the models, or switch the bundled LLM
-  /help          this text
-Keys: Enter send · Ctrl+J new line · Esc cancel the answer · Ctrl+N/Ctrl+B next/previous source ·
-Enter on a source opens the article · F2 ingest the bundled examples · Ctrl+P command palette · Ctrl+Q quit"""
-
-
-def article_text(passages: list[Any]) -> str:
-    """Rebuild an article's text from its passages (each is ``text[start:end]`` of it)."""
-    end = max((int(p.metadata.get("end", 0)) for p in passages), default=0)
-    chars = [" "] * end
-    for p in passages:
-        start = int(p.metadata.get("start", 0))
-        chars[start : start + len(p.text)] = list(p.text)
-    return "".join(chars)
-
-
-class ArticleScreen(ModalScreen[None]):
-    """The whole article, scrolled to the cited passage, which is highlighted."""
-
-    BINDINGS = [Binding("escape,q", "dismiss", "Close")]
-
-    def __init__(self, title: str, text: str, start: int, end: int) -> None:
-        super().__init__()
-        self.title_text, self.text, self.start, self.end = title, text, start, end
-
-    def compose(self) -> ComposeResult:
-        # sanitized piecewise so the passage's offsets still point at it
-        text = self.text
-        body = Text(safe(text[: self.start]))
-        body.append(safe(text[self.start : self.end]), style="reverse")
-        body.append(safe(text[self.end :]))
-        with VerticalScroll(id="article"):
-            yield Static(Text(safe(self.title_text), style="bold"), markup=False)
-            yield Static(body, markup=False, id="article-body")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        line = self.text[: self.start].count("\n") + self.start // 100
-        self.query_one("#article", VerticalScroll).scroll_to(y=max(0, line - 2), animate=False)
-
-
-class SourcesScreen(Screen[None]):
-    """Articles in the collection; ``d`` removes the selected one."""
-
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("d", "remove", "Remove article")]
-
-    def __init__(self, services: Any) -> None:
-        super().__init__()
-        self.services = services
-
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield DataTable(cursor_type="row", id="articles")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_columns("title", "date", "outlet", "lang", "passages", "source")
-        self.refresh_rows()
-
-    def refresh_rows(self) -> None:
-        """Reload the table from the collection."""
-        from assistant.present import format_date
-
-        table = self.query_one(DataTable)
-        table.clear()
-        for a in sorted(self.services.store.articles().values(), key=lambda a: a.title):
-            row = (Text(safe(a.title)), format_date(a.date), Text(safe(a.outlet)), a.lang, str(a.passages_found),
-                   Text(safe(a.source)))
-            table.add_row(*row, key=a.article_id)
-
-    def action_remove(self) -> None:
-        table = self.query_one(DataTable)
-        if table.row_count == 0:
-            return
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        removed = self.services.ingester.remove(str(key))
-        self.app.notify(f"removed {removed} passages")
-        self.refresh_rows()
-
-
-class HistoryScreen(ModalScreen[str | None]):
-    """Pick an earlier conversation."""
-
-    BINDINGS = [Binding("escape", "dismiss", "Close")]
-
-    def __init__(self, conversations: list[Conversation]) -> None:
-        super().__init__()
-        self.conversations = conversations
-
-    def compose(self) -> ComposeResult:
-        options = [f"{c.id}  {c.title}" for c in self.conversations] or ["(no saved conversations)"]
-        yield OptionList(*options, id="history")
-
-    @on(OptionList.OptionSelected)
-    def picked(self, event: OptionList.OptionSelected) -> None:
-        index = event.option_index
-        self.dismiss(self.conversations[index].id if index < len(self.conversations) else None)
 
 
 class AssistantApp(App[None]):
@@ -373,51 +263,52 @@ class AssistantApp(App[None]):
     def get_system_commands(self, screen: Screen[Any]) -> Any:
         yield from super().get_system_commands(screen)
         yield SystemCommand("Ingest examples", "Add the bundled example articles", self.action_ingest_examples)
-        yield SystemCommand("Sources", "Browse and remove articles", lambda: self.run_command("/sources"))
-        yield SystemCommand("New conversation", "Start over", lambda: self.run_command("/new"))
-        yield SystemCommand("History", "Open an earlier conversation", lambda: self.run_command("/history"))
-        yield SystemCommand("Export", "Save the conversation as Markdown", lambda: self.run_command("/export"))
-        yield SystemCommand("Model", "Show the models", lambda: self.run_command("/model"))
+        for command in SLASH_COMMANDS:
+            if command.palette:
+                title, description = command.palette
+                yield SystemCommand(title, description, lambda name=command.name: self.run_command(name))
 
     def run_command(self, line: str) -> None:
-        """Run a slash command."""
-        name, _, arg = line.strip().partition(" ")
-        arg = arg.strip()
-        if name == "/help":
-            self.say(HELP, style="")
-        elif name == "/ingest":
-            feed = arg.startswith("--feed")
-            target = arg.removeprefix("--feed").strip() if feed else arg
-            if not target:
-                self.notify("usage: /ingest PATH|URL  or  /ingest --feed URL", severity="warning")
-            elif feed:
-                self.ingest([], [target])
-            else:
-                self.ingest([target])
-        elif name in {"/since", "/until", "/source", "/lang"}:
-            self.filter_command(name[1:], arg)
-        elif name == "/filters":
-            if arg.lower() in {"off", "clear", "none"}:
-                self.article_filter = ArticleFilter()
-            self.say(f"Filters: {self.article_filter.describe()}")
-            self.set_state(self.phase)
-        elif name == "/sources":
-            self.push_screen(SourcesScreen(self.services))
-        elif name == "/new":
-            self.conversation = Conversation()
-            self.query_one("#chat", VerticalScroll).remove_children()
-            self.query_one("#sources", VerticalScroll).remove_children()
-            self.say("New conversation.")
-        elif name == "/history":
-            self.push_screen(HistoryScreen(self.conversations.list()), self.load_conversation)
-        elif name == "/export":
-            self.export(arg)
-        elif name == "/model":
-            self.model_command(arg)
-        elif name in {"/digest", "/timeline", "/follow"}:
-            self.news_command(name[1:], arg)
-        else:
+        """Run a slash command (``assistant.tui.slash.SLASH_COMMANDS``)."""
+        name, arg = split(line)
+        command = BY_NAME.get(name)
+        if command is None:
             self.notify(f"unknown command {name} (see /help)", severity="warning", markup=False)
+        else:
+            command.run(self, arg)
+
+    def ingest_command(self, arg: str) -> None:
+        """``/ingest PATH|URL`` or ``/ingest --feed URL``."""
+        feed = arg.startswith("--feed")
+        target = arg.removeprefix("--feed").strip() if feed else arg
+        if not target:
+            self.notify("usage: /ingest PATH|URL  or  /ingest --feed URL", severity="warning")
+        elif feed:
+            self.ingest([], [target])
+        else:
+            self.ingest([target])
+
+    def filters_command(self, arg: str) -> None:
+        """``/filters``: show the filters; ``/filters off`` clears them."""
+        if arg.lower() in {"off", "clear", "none"}:
+            self.article_filter = ArticleFilter()
+        self.say(f"Filters: {self.article_filter.describe()}")
+        self.set_state(self.phase)
+
+    def open_sources(self) -> None:
+        """``/sources``: browse and remove articles."""
+        self.push_screen(SourcesScreen(self.services))
+
+    def new_conversation(self) -> None:
+        """``/new``: start over."""
+        self.conversation = Conversation()
+        self.query_one("#chat", VerticalScroll).remove_children()
+        self.query_one("#sources", VerticalScroll).remove_children()
+        self.say("New conversation.")
+
+    def open_history(self) -> None:
+        """``/history``: pick an earlier conversation to continue."""
+        self.push_screen(HistoryScreen(self.conversations.list()), self.load_conversation)
 
     def filter_command(self, key: str, arg: str) -> None:
         """``/since``, ``/until``, ``/source``, ``/lang``: set (or with ``off``/nothing, clear) one filter

