@@ -127,10 +127,14 @@ class Assistant:
         sources = answerer.passages(query, self.services.where_for(article_filter))
         return sources[:k] if k else sources
 
+    def load_embedder(self) -> None:
+        """Load the embedding model now rather than on the first question."""
+        self.services.embedder  # noqa: B018 - the property loads it
+
     def warm(self) -> None:
         """Load the models and process the prompts' common prefix now (the chat does this while the
         user types; the service at start)."""
-        self.services.embedder  # noqa: B018 - loads the model now rather than on the first question
+        self.load_embedder()
         self.services.warm_llm()
 
     def switch_llm(self, name: str) -> None:

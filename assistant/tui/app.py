@@ -40,10 +40,16 @@ class AssistantApp(App[None]):
         Binding("ctrl+q", "quit", "Quit"),
     ]
 
-    def __init__(self, services: Any) -> None:
+    def __init__(self, assistant: Any) -> None:
+        """``assistant``: the ``Assistant`` facade the chat renders (prepared ``Services`` are wrapped)."""
         super().__init__()
-        self.services = services
-        self.conversations = ConversationStore(services.settings.data_dir / "conversations")
+        from assistant.app import Assistant
+
+        if not isinstance(assistant, Assistant):
+            assistant = Assistant(assistant.settings, services=assistant)
+        self.assistant = assistant
+        self.services = assistant.services  # the news commands' parts (digest, timeline, follow)
+        self.conversations = ConversationStore(assistant.settings.data_dir / "conversations")
         self.conversation = Conversation()
         self.phase = "starting"
         self.article_count: int | None = None
@@ -72,7 +78,7 @@ class AssistantApp(App[None]):
     def set_state(self, state: str) -> None:
         """Update the status line: article count, model, state."""
         self.phase = state
-        s = self.services.settings
+        s = self.assistant.settings
         count = "…" if self.article_count is None else str(self.article_count)
         filters = f" · {self.article_filter.describe()}" if self.article_filter.active else ""
         self.query_one("#status", Static).update(Text(f" {count} articles{filters} · {s.llm_label} · {state}"))
@@ -88,15 +94,15 @@ class AssistantApp(App[None]):
         """Load the embedding model and open the collection without blocking the interface, then load the
         LLM and process its prompt prefix while the user types."""
         try:
-            count = len(self.services.store.articles())
-            self.services.embedder  # noqa: B018 - loads the model now rather than on the first question
+            count = len(self.assistant.articles())
+            self.assistant.load_embedder()
         except Exception as exc:  # noqa: BLE001 - shown to the user, not raised
             self.call_from_thread(self.notify, f"cannot open the collection: {exc}", severity="error", markup=False)
             self.call_from_thread(self.set_state, "error")
             return
         self.call_from_thread(self.collection_ready, count)
         with contextlib.suppress(Exception):  # the first question reports what is wrong with the LLM
-            self.services.warm_llm()
+            self.assistant.warm()
 
     def collection_ready(self, count: int) -> None:
         self.article_count = count
@@ -120,7 +126,7 @@ class AssistantApp(App[None]):
         if self.article_count == 0:
             self.notify("no articles yet: /ingest PATH or F2", severity="warning")
             return
-        limit = self.services.settings.max_question_chars
+        limit = self.assistant.settings.max_question_chars
         if len(text) > limit:
             self.notify(f"the question is too long ({len(text):,} characters; at most {limit:,})", severity="warning")
             return
@@ -145,8 +151,7 @@ class AssistantApp(App[None]):
         """Stream one answer from the articles the filters allow; closing the stream on cancel stops the model."""
         worker = get_current_worker()
         try:
-            where = self.services.where_for(article_filter)
-            stream = self.services.answerer.stream(question, history, where)
+            stream = self.assistant.stream(question, history, article_filter)
         except Exception as exc:  # noqa: BLE001
             self.call_from_thread(self.answer_failed, widget, exc)
             return
@@ -255,7 +260,7 @@ class AssistantApp(App[None]):
     @on(SourceItem.Open)
     def open_article(self, event: SourceItem.Open) -> None:
         source = event.source
-        passages = self.services.store.article_passages(source.article_id)
+        passages = self.assistant.article_passages(source.article_id)
         self.push_screen(ArticleScreen(source.title or source.source, article_text(passages), source.start, source.end))
 
     # ----------------------------------------------------------------- commands
@@ -297,7 +302,7 @@ class AssistantApp(App[None]):
 
     def open_sources(self) -> None:
         """``/sources``: browse and remove articles."""
-        self.push_screen(SourcesScreen(self.services))
+        self.push_screen(SourcesScreen(self.assistant, self.article_filter))
 
     def new_conversation(self) -> None:
         """``/new``: start over."""
@@ -344,7 +349,7 @@ class AssistantApp(App[None]):
         if not self.conversation.turns:
             self.notify("nothing to export yet", severity="warning")
             return
-        default = self.services.settings.data_dir / "exports" / f"{self.conversation.id}.md"
+        default = self.assistant.settings.data_dir / "exports" / f"{self.conversation.id}.md"
         path = Path(arg).expanduser() if arg else default
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -358,7 +363,7 @@ class AssistantApp(App[None]):
         """Show the models, or switch the bundled LLM (loaded on the next question)."""
         from assistant.models.catalog import GGUF_MODELS
 
-        s = self.services.settings
+        s = self.assistant.settings
         if not arg:
             self.say(
                 f"LLM: {s.llm_label} (bundled choices: {', '.join(GGUF_MODELS)})\n"
@@ -369,7 +374,7 @@ class AssistantApp(App[None]):
         if arg not in GGUF_MODELS:
             self.notify(f"unknown model {arg}; choices: {', '.join(GGUF_MODELS)}", severity="error", markup=False)
             return
-        self.services.switch_llm(arg)
+        self.assistant.switch_llm(arg)
         self.say(f"Switched to {arg}; it loads with the next question.")
         self.set_state("ready")
 
@@ -415,8 +420,8 @@ class AssistantApp(App[None]):
         self.call_from_thread(self.ingest_progress, 0, 0)
 
         try:
-            report = self.services.ingester.ingest(paths, Progress(), feeds=feeds or [])
-            count = len(self.services.store.articles())
+            report = self.assistant.ingest(paths, Progress(), feeds=feeds or [])
+            count = len(self.assistant.articles())
         except Exception as exc:  # noqa: BLE001
             self.call_from_thread(self.notify, f"ingest failed: {exc}", severity="error", markup=False)
             self.call_from_thread(self.ingest_done, self.article_count or 0, "Ingest failed.")

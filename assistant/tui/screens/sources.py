@@ -10,17 +10,19 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header
 
-from assistant.terminal import safe
+from assistant.present import ARTICLE_COLUMNS, article_row, plural
 
 
 class SourcesScreen(Screen[None]):
-    """Articles in the collection; ``d`` removes the selected one."""
+    """The articles the chat's filters allow, newest first (as ``assistant sources`` lists them);
+    ``d`` removes the selected one."""
 
     BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("d", "remove", "Remove article")]
 
-    def __init__(self, services: Any) -> None:
+    def __init__(self, assistant: Any, article_filter: Any = None) -> None:
         super().__init__()
-        self.services = services
+        self.assistant = assistant
+        self.article_filter = article_filter
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -29,25 +31,21 @@ class SourcesScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("title", "date", "outlet", "lang", "passages", "source")
+        table.add_columns(*ARTICLE_COLUMNS)
         self.refresh_rows()
 
     def refresh_rows(self) -> None:
         """Reload the table from the collection."""
-        from assistant.commands import format_date
-
         table = self.query_one(DataTable)
         table.clear()
-        for a in sorted(self.services.store.articles().values(), key=lambda a: a.title):
-            row = (Text(safe(a.title)), format_date(a.date), Text(safe(a.outlet)), a.lang, str(a.passages_found),
-                   Text(safe(a.source)))
-            table.add_row(*row, key=a.article_id)
+        for a in self.assistant.articles(self.article_filter):
+            table.add_row(*(Text(cell) for cell in article_row(a)), key=a.article_id)
 
     def action_remove(self) -> None:
         table = self.query_one(DataTable)
         if table.row_count == 0:
             return
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        removed = self.services.ingester.remove(str(key))
-        self.app.notify(f"removed {removed} passages")
+        removed = self.assistant.remove(str(key))
+        self.app.notify(f"removed {plural(removed, 'passage')}")
         self.refresh_rows()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 
-from assistant.services import Services
+from assistant.app import Assistant
 from assistant.settings import load_settings
 from assistant.tui.app import AssistantApp
 from assistant.tui.widgets import Notice
@@ -37,10 +37,9 @@ async def test_news_slash_commands(tmp_path, embedding_path):
     settings = load_settings(
         data_dir=str(tmp_path / "data"), models_dir=str(embedding_path.parent), refusal_check=False
     )
-    services = Services(settings)
-    services.__dict__["llm"] = GenericFakeChatModel(messages=iter([]))
-    services.ingester.ingest([CORPUS / "html"])
-    app = AssistantApp(services)
+    assistant = Assistant(settings, reader=False, llm=GenericFakeChatModel(messages=iter([])))
+    assistant.ingest([str(CORPUS / "html")])
+    app = AssistantApp(assistant)
     async with app.run_test(size=(140, 50)) as pilot:
         await _wait(pilot, lambda: app.phase == "ready")
         await _send(pilot, app, "/since 2025-05-13")

@@ -6,7 +6,7 @@ import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
-from assistant.services import Services
+from assistant.app import Assistant
 from assistant.settings import load_settings
 from assistant.tui.app import AssistantApp
 from assistant.tui.widgets import AnswerMessage, Notice, SourceItem
@@ -25,10 +25,9 @@ def make_services(tmp_path, embedding_path, replies, slow=False):
     settings = load_settings(
         data_dir=str(tmp_path / "data"), models_dir=str(embedding_path.parent), refusal_check=False
     )
-    services = Services(settings)
     model_cls = SlowFakeChatModel if slow else GenericFakeChatModel
-    services.__dict__["llm"] = model_cls(messages=iter([AIMessage(content=r) for r in replies]))
-    return services
+    llm = model_cls(messages=iter([AIMessage(content=r) for r in replies]))
+    return Assistant(settings, reader=False, llm=llm)
 
 
 async def wait_until(pilot, condition, timeout=60.0):
@@ -61,7 +60,7 @@ async def ask_and_wait(pilot, app, text):
 def started_app(tmp_path, embedding_path, replies, articles=()):
     services = make_services(tmp_path, embedding_path, replies)
     if articles:
-        services.ingester.ingest(list(articles))
+        services.ingest([str(a) for a in articles])
     return AssistantApp(services)
 
 
@@ -94,7 +93,7 @@ async def test_first_run_ingests_examples_then_answers_with_sources(tmp_path, em
 @pytest.mark.asyncio
 async def test_escape_cancels_a_running_answer(tmp_path, embedding_path, sample_path):
     services = make_services(tmp_path, embedding_path, [" ".join(["kata"] * 60) + " [1]."], slow=True)
-    services.ingester.ingest([sample_path])
+    services.ingest([str(sample_path)])
     app = AssistantApp(services)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: app.phase == "ready")
@@ -188,6 +187,25 @@ async def test_news_filters_duplicates_and_feeds_in_the_chat(tmp_path, embedding
         assert not {"Kompas.com", "ANTARA News"} <= set(outlets)
         rendered = "\n".join(str(item.render()) for item in app.query(SourceItem))
         assert "also reported by: " in rendered
+
+        # the sources screen lists what `assistant sources` lists for the same filters, in its order
+        await ask(pilot, app, "/source tempo")
+        await ask(pilot, app, "/sources")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "SourcesScreen")
+        from textual.widgets import DataTable
+
+        table = app.screen.query_one(DataTable)
+        shown = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+        expected = [row.title for row in app.assistant.articles(app.article_filter)]
+        assert shown == expected and shown and len(shown) < 3
+        await pilot.press("escape")
+        await ask(pilot, app, "/filters off")
+        await ask(pilot, app, "/sources")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "SourcesScreen")
+        table = app.screen.query_one(DataTable)
+        dates = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
+        assert table.row_count == 3 and dates == sorted(dates, reverse=True)  # newest first, as the CLI
+        await pilot.press("escape")
 
         await ask(pilot, app, "/until kapan-kapan")
         await pilot.pause(0.1)

@@ -2,15 +2,14 @@
 
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 
-from assistant.services import Services
+from assistant.app import Assistant
 from assistant.settings import load_settings
 from assistant.tui.app import AssistantApp
 
 
 def test_first_run_screen(snap_compare, tmp_path, embedding_path):
     settings = load_settings(data_dir=str(tmp_path / "data"), models_dir=str(embedding_path.parent))
-    services = Services(settings)
-    services.__dict__["llm"] = GenericFakeChatModel(messages=iter([]))
+    services = Assistant(settings, reader=False, llm=GenericFakeChatModel(messages=iter([])))
 
     async def until_ready(pilot):
         pilot.app.query_one("#prompt").cursor_blink = False  # a blinking cursor makes snapshots flaky
