@@ -120,6 +120,7 @@ class Answerer:
         check: bool = True,
         trim: Callable[[str, list[str]], list[str]] | None = None,
         prefix_first: bool = False,
+        persist_prefix: bool = False,
         evidence: EvidenceFn | None = None,
         candidates: int | None = None,
         rule: RefusalRule = DEFAULT_RULE,
@@ -133,6 +134,8 @@ class Answerer:
         retrieved passages down to the retriever's ``k``). ``prefix_first``: the LLM caches prompts (the
         embedded one): process the prompts' common prefix before each question (``warm``), so every
         question is computed the same way, first or fiftieth, in the chat, the service or a one-off.
+        ``persist_prefix``: the first warm-up restores the processed prefix from disk when the LLM can
+        (the embedded one), and saves it when none was saved.
         ``all_signals``: compute every signal (both checks) for calibration, whatever the rule needs."""
         self.retriever = retriever
         self.llm = llm
@@ -155,6 +158,7 @@ class Answerer:
         self.max_verify_no = max_verify_no
         self.trim = trim  # the prompt budget: (question, passages) -> what the model reads of them
         self.prefix_first = prefix_first
+        self.persist_prefix = persist_prefix  # restore the processed prefix from disk (and save it once)
         self.warmed = False
         self.chain = answer_prompt() | llm | StrOutputParser()
         self.extract_chain = extract_prompt() | llm.bind(max_tokens=80) | StrOutputParser()
@@ -165,7 +169,12 @@ class Answerer:
         the first question only pays for its passages: the chat calls this while the user types. The system
         prompt names no language, so the prefix is the same for every question."""
         inputs = {"passages": "<passages>\n", "question": "", "language": "", "refusal": ""}
-        self.locate_chain.invoke(inputs)
+        stored = self.persist_prefix and not self.warmed and hasattr(self.llm, "restore_prefix")
+        text = locate_prompt().format(**inputs) if stored else ""
+        restored = stored and self.llm.restore_prefix(text)
+        self.locate_chain.invoke(inputs)  # after a restore, only the prefix's last token is computed
+        if stored and not restored:
+            self.llm.save_prefix(text)
         self.warmed = True
 
     def standalone_question(self, question: str, history: list[tuple[str, str]]) -> str:

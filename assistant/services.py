@@ -335,6 +335,7 @@ class Services:
             check=s.refusal_check,
             trim=trim,
             prefix_first=isinstance(llm, EmbeddedChatModel),
+            persist_prefix=s.llm_prefix_cache,
             evidence=self.score_evidence if s.rerank_candidates else None,
             candidates=s.rerank_candidates or None,
             all_signals=s.record_all_signals,

@@ -228,6 +228,12 @@ class Settings(BaseSettings):
     context_size: int = Field(
         default=4096, ge=512, le=131072, description="LLM context window in tokens.", json_schema_extra=_tag("llm")
     )
+    llm_prefix_cache: bool = Field(
+        default=True,
+        description="Embedded LLM: keep the processed prompt prefix in prefix-cache/ beside the GGUF, so a "
+        "cold one-off question skips processing it (the restored state is the one a fresh process computes).",
+        json_schema_extra=_tag("llm"),
+    )
     llm_repack_weights: bool = Field(
         default=False,
         description="Embedded LLM: let llama.cpp repack the weights (decoding 31 vs 25 tokens/s, but prompts "

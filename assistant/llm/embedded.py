@@ -171,6 +171,19 @@ class EmbeddedChatModel(BaseChatModel):
         """Load the model now instead of on first use (e.g. to pre-warm)."""
         get_server(self._server_key)
 
+    def restore_prefix(self, prefix_text: str) -> bool:
+        """Load the saved processed ``prefix_text`` into the model's slot (``assistant.llm.prefix_cache``);
+        False when none is saved yet."""
+        from assistant.llm.prefix_cache import prefix_file_name, restore_prefix
+
+        return restore_prefix(get_server(self._server_key), prefix_file_name(self._server_key, prefix_text))
+
+    def save_prefix(self, prefix_text: str) -> bool:
+        """Save the slot, which holds the just-processed ``prefix_text``, for the next process."""
+        from assistant.llm.prefix_cache import prefix_file_name, save_prefix
+
+        return save_prefix(get_server(self._server_key), prefix_file_name(self._server_key, prefix_text))
+
     def release(self) -> bool:
         """Evict this configuration's server from the cache, so its weights are freed: at once, or when
         an answer still being generated with it has finished; return whether one was loaded.

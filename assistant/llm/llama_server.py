@@ -56,9 +56,12 @@ def default_n_threads() -> int:
 
 @dataclass(eq=False)
 class ServerHandle:
-    """A loaded ``xllamacpp.Server``."""
+    """A loaded ``xllamacpp.Server``, with the address and key of its HTTP listener (the slot
+    save/restore endpoints, ``assistant.llm.prefix_cache``) and the folder its slots are saved in."""
 
     server: Any
+    api_key: str = ""
+    slot_dir: str = ""
 
 
 @dataclass(eq=False)
@@ -98,7 +101,12 @@ def _cancel_generations(handle: ServerHandle | None = None) -> list[Generation]:
     return selected
 
 
-def _load_server(key: ServerKey) -> Any:
+def slot_dir_for(model_path: str) -> str:
+    """Where processed prompt prefixes of a model are kept: ``prefix-cache/`` beside its GGUF."""
+    return os.path.join(os.path.dirname(model_path), "prefix-cache")
+
+
+def _load_server(key: ServerKey, api_key: str) -> Any:
     """Create an ``xllamacpp.Server`` for ``key`` (expensive: loads the GGUF)."""
     import xllamacpp  # deferred: importing it is cheap, but keep CLI start-up lean
 
@@ -128,9 +136,12 @@ def _load_server(key: ServerKey) -> Any:
     # keep its thread pool minimal; in-process calls bypass the key check.
     params.hostnames = ["127.0.0.1"]
     params.port = 0
-    params.api_keys = [secrets.token_urlsafe(32)]
+    params.api_keys = [api_key]
     params.n_threads_http = 1
-    params.endpoint_slots = False
+    # the slot endpoints save and restore the processed prompt prefix (a trailing separator: llama.cpp
+    # joins the folder and the file name as strings)
+    params.endpoint_slots = True
+    params.slot_save_path = slot_dir_for(model_path) + os.sep
     try:
         return xllamacpp.Server(params)
     except RuntimeError as exc:  # xllamacpp gives no detail; llama.cpp logs are silenced
@@ -151,7 +162,8 @@ def get_server(key: ServerKey) -> ServerHandle:
         with _servers_lock:
             handle = _servers.get(key)
         if handle is None:
-            handle = ServerHandle(server=_load_server(key))
+            api_key = secrets.token_urlsafe(32)
+            handle = ServerHandle(_load_server(key, api_key), api_key, slot_dir_for(key[0]))
             with _servers_lock:
                 _servers[key] = handle
         return handle

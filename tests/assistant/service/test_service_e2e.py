@@ -100,6 +100,9 @@ def test_cli_http_and_in_process_give_the_same_answer(service, monkeypatch, caps
 
     log = (data / "service.log").read_text(encoding="utf-8")
     assert "POST /v1/ask 200" in log and "token=" in log
+    # the processed prefix was kept beside the model, and the in-process answer (restored from it) is
+    # the one the service computed
+    assert list((models / "prefix-cache").glob("prefix-*.bin"))
 
 
 @pytest.mark.e2e
