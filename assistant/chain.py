@@ -1,5 +1,9 @@
 """Answering: retrieve passages, score the evidence, prompt the LLM (LCEL chains), check the answer.
 
+(Over 400 lines: the one answer path, step by step, with its decline, retry and extractive branches;
+the steps themselves live in evidence, answer_checks, citations, refusal, recency and
+source_disagreements.)
+
 Evidence first: the retrieved candidates are reranked by how well their sentences answer the question
 (``assistant.evidence``), the best evidence sentence is shown before anything is generated, and the model
 is asked which passage states the answer (one token, on the cached prompt). The application decides

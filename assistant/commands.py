@@ -1,4 +1,7 @@
-"""What each CLI command does, printed with Rich (stdout for results, stderr for progress)."""
+"""What each CLI command does, printed with Rich (stdout for results, stderr for progress).
+
+One function per command (ask, ingest, sources, remove, models, eval, chat, config, doctor) and the
+progress displays they share; over 400 lines because there are that many commands, each short."""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""Builds the parts (models, store, retriever, answerer) from settings, each once and only when used."""
+"""Builds the parts (models, store, retriever, answerer) from settings, each once and only when used.
+
+Over 400 lines because the reader/writer rules of the data directory (what a reader may open, what a
+writer rebuilds) belong next to the parts they guard; front ends reach these parts only through
+``assistant.app.Assistant``."""
 
 from __future__ import annotations
 

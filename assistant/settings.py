@@ -1,5 +1,7 @@
 """One typed settings object: defaults < config file < environment < command-line flags.
 
+(Over 400 lines: every setting is declared here once with its documentation, group and bounds.)
+
 The config file is TOML (``config.toml`` in the user config directory, or the file given with
 ``--config`` / ``ASSISTANT_CONFIG_FILE``); environment variables are ``ASSISTANT_<FIELD>``.
 

@@ -1,4 +1,7 @@
-"""Turn files (txt, md, html, json, jsonl, pdf, docx) into cleaned Articles, or a one-line reason to skip them."""
+"""Turn files (txt, md, html, json, jsonl, pdf, docx) into cleaned Articles, or a one-line reason to skip them.
+
+(Over 400 lines: the registry of loaders by suffix and the text formats with their metadata rules;
+PDF and DOCX are in documents_binary.py.)"""
 
 from __future__ import annotations
 

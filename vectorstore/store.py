@@ -1,4 +1,7 @@
-"""The Chroma collection of passages: write whole articles, read manifests, query by vector."""
+"""The Chroma collection of passages: write whole articles, read manifests, query by vector.
+
+(Over 400 lines: the adapter keeps every Chroma call in one place, with the visibility rules of the
+version registry that each read must apply.)"""
 
 from __future__ import annotations
 

