@@ -317,14 +317,14 @@ def _serve(args: argparse.Namespace) -> int:
     def say(message: str) -> None:
         print(f"assistant: {message}", file=_sys.stderr, flush=True)
 
-    if args.command == "mcp":
-        from assistant.app import Assistant
-        from assistant.service.mcp import run_mcp
-
-        return run_mcp(Assistant(settings, reader=True, warn=lambda m: say(f"warning: {m}")), args.http)
     from assistant.service.server import ServiceError, serve
 
     try:
+        if args.command == "mcp":
+            from assistant.app import Assistant
+            from assistant.service.mcp import run_mcp
+
+            return run_mcp(Assistant(settings, reader=True, warn=lambda m: say(f"warning: {m}")), args.http)
         return serve(settings, args.http, say=say)
     except ServiceError as exc:
         raise CliError(str(exc)) from None

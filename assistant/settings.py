@@ -388,8 +388,7 @@ class Settings(BaseSettings):
     )
     service_ingest_roots: list[Path] = Field(
         default_factory=list,
-        description="Folders the service may ingest files from (default: the home folder and the folder it "
-        "was started in).",
+        description="Folders the service may ingest files from (default: the home folder).",
         json_schema_extra=_tag("service"),
     )
     max_request_kb: int = Field(

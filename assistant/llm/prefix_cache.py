@@ -66,4 +66,12 @@ def save_prefix(handle: Any, filename: str) -> bool:
         os.makedirs(handle.slot_dir, exist_ok=True)
     except OSError:
         return False  # a read-only models folder: the prefix is processed each time, as before
-    return _slot_action(handle, "save", filename)
+    # written under a name of its own, then renamed: a process restoring meanwhile never reads half a file
+    partial = f"{filename}.{os.getpid()}.part"
+    if not _slot_action(handle, "save", partial):
+        return False
+    try:
+        os.replace(os.path.join(handle.slot_dir, partial), os.path.join(handle.slot_dir, filename))
+    except OSError:
+        return False
+    return True

@@ -101,7 +101,10 @@ class ServiceClient:
         """The answer's events as the service streams them; raises ``ServiceGone`` if it stops mid-answer
         and ``ServiceRefused`` for a refused question. The last answer's JSON is kept in ``last_answer_json``."""
         body = {"question": question, "stream": True, "history": history or [], **filters}
-        conn, response = self._request("POST", "/v1/ask", body)
+        try:
+            conn, response = self._request("POST", "/v1/ask", body)
+        except ServiceUnavailable as exc:  # it stopped since it was found: answered in-process instead
+            raise ServiceGone(str(exc)) from None
         try:
             if response.status >= 400:
                 data = _decode(response.read())
@@ -114,13 +117,17 @@ class ServiceClient:
                     raise ServiceGone(str(exc)) from None
                 if not line:
                     break
-                data = json.loads(line)
+                try:
+                    data = json.loads(line)
+                    event = event_from_json(data)
+                except (ValueError, KeyError, TypeError) as exc:
+                    raise ServiceGone(f"unreadable reply ({exc})") from None
                 if data.get("kind") == "error":
                     raise ServiceGone(data.get("text", "the service failed"))
                 if data.get("kind") == "done":
                     self.last_answer_json = data.get("answer")
                     done = True
-                yield event_from_json(data)
+                yield event
             if not done:
                 raise ServiceGone("the service closed the answer before its end")
         finally:

@@ -8,6 +8,7 @@ status code, never a traceback.
 from __future__ import annotations
 
 import asyncio
+import hmac
 import json
 import os
 import threading
@@ -78,15 +79,18 @@ class Turns:
             ticket = self._next
             self._next += 1
             told = -1
-            while self._serving != ticket:
-                ahead = ticket - self._serving
-                if on_wait is not None and ahead != told:
-                    on_wait(ahead)
-                    told = ahead
-                if cancelled is not None and cancelled.is_set():
-                    self._skip(ticket)
-                    raise TimeoutError("cancelled while waiting")
-                self._cond.wait(0.2)
+            try:
+                while self._serving != ticket:
+                    ahead = ticket - self._serving - sum(t < ticket for t in self._skipped)
+                    if on_wait is not None and ahead != told:
+                        on_wait(ahead)
+                        told = ahead
+                    if cancelled is not None and cancelled.is_set():
+                        raise TimeoutError("cancelled while waiting")
+                    self._cond.wait(0.2)
+            except BaseException:
+                self._skip(ticket)  # whatever stopped the wait, the queue moves on past this ticket
+                raise
         try:
             yield
         finally:
@@ -136,7 +140,7 @@ class ServiceState:
     def allowed_roots(self) -> list[Path]:
         """Where files may be ingested from."""
         roots = self.assistant.settings.service_ingest_roots
-        return [Path(r).expanduser().resolve() for r in roots] or [Path.home().resolve(), Path.cwd().resolve()]
+        return [Path(r).expanduser().resolve() for r in roots] or [Path.home().resolve()]
 
 
 def _error(status: int, message: str) -> JSONResponse:
@@ -187,7 +191,9 @@ def create_app(state: ServiceState) -> FastAPI:
         request.state.logged_later = False
         try:
             bearer = request.headers.get("authorization", "")
-            if state.token and request.client is not None and bearer != f"Bearer {state.token}":
+            server = request.scope.get("server")
+            over_tcp = isinstance(server, tuple | list) and isinstance(server[1], int)  # not the Unix socket
+            if state.token and over_tcp and not hmac.compare_digest(bearer, f"Bearer {state.token}"):
                 response = _error(401, "a bearer token is required (Authorization: Bearer ...)")
                 return response
             if request.method in ("POST", "PUT") and "chunked" in request.headers.get("transfer-encoding", ""):
@@ -245,7 +251,7 @@ def create_app(state: ServiceState) -> FastAPI:
         ``stream: false``, the answer as one JSON object (the same as ``assistant --ask --json``)."""
         question = _question(state, body.question)
         article_filter = _filter(body)
-        if state.assistant.count() == 0:
+        if await asyncio.to_thread(state.assistant.count) == 0:  # Chroma may wait on an ingest's lock
             raise HTTPException(409, "the collection is empty; add articles first with: assistant ingest PATH")
         history = [tuple(t) for t in body.history]
         if not body.stream:
@@ -314,10 +320,12 @@ def create_app(state: ServiceState) -> FastAPI:
         if not body.paths and not body.feeds:
             raise HTTPException(400, "give paths (files, folders or URLs) or feeds")
         roots = state.allowed_roots()
+        checked: list[str] = []
         for item in body.paths:
             if is_url(item):
                 if not item.lower().startswith(("http://", "https://")):
                     raise HTTPException(400, f"only http(s) URLs can be ingested: {item}")
+                checked.append(item)
                 continue
             path = Path(item).expanduser()
             if not path.is_absolute():
@@ -327,11 +335,12 @@ def create_app(state: ServiceState) -> FastAPI:
                 raise HTTPException(403, f"{item} is outside the folders the service may read (service_ingest_roots)")
             if not resolved.exists():
                 raise HTTPException(404, f"no such file or folder: {item}")
+            checked.append(str(resolved))  # what was checked is what is read (a symlink swapped later is not)
         for feed in body.feeds:
             if not feed.lower().startswith(("http://", "https://")):
                 raise HTTPException(400, f"a feed is an http(s) URL: {feed}")
         with state.turns.turn():
-            report = state.assistant.ingest(body.paths, None, feeds=body.feeds)
+            report = state.assistant.ingest(checked, None, feeds=body.feeds)
         return {
             "added": report.added,
             "replaced": report.replaced,
@@ -368,9 +377,8 @@ async def _events(state: ServiceState, question: str, history: list[Any], articl
                             break
                         if event.kind == "token" and "token" not in marks:
                             marks["token"] = time.perf_counter() - started
-                        answer = state.assistant.answer_json(event.answer) if event.kind == "done" else None
-                        if answer is not None and article_filter is not None and article_filter.active:
-                            answer["filter"] = article_filter.describe()
+                        done = event.kind == "done"
+                        answer = state.assistant.answer_json(event.answer, article_filter) if done else None
                         put(event_json(event, answer))
                 finally:
                     stream.close()  # stops the model when the client went away mid-answer

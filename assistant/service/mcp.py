@@ -105,9 +105,11 @@ def run_mcp(assistant: Assistant, http: str | None = None) -> int:
     """Serve MCP over stdio (default) or streamable HTTP on ``HOST:PORT``."""
     server = build_server(assistant)
     if http:
-        from assistant.service.server import parse_address
+        from assistant.service.server import ServiceError, is_loopback, parse_address
 
         host, port = parse_address(http)
+        if not is_loopback(host):  # the MCP endpoint has no authentication of its own
+            raise ServiceError(f"assistant mcp --http listens on loopback only (got {host})")
         server.run("streamable-http", host=host, port=port)
     else:
         server.run("stdio")

@@ -104,14 +104,14 @@ def serve(settings: Settings, http: str | None = None, say: Any = print, assista
 
     from assistant.service.http import ServiceState, create_app
 
-    token = None
     address = parse_address(http) if http else None
-    if address and not is_loopback(address[0]):
-        token = os.environ.get(settings.api_token_env) or None
-        if not token:
-            raise ServiceError(
-                f"listening on {address[0]} (beyond this machine) needs a bearer token in ${settings.api_token_env}"
-            )
+    # a token in the environment protects the TCP listener even on loopback (other local users); beyond
+    # loopback one is required
+    token = (os.environ.get(settings.api_token_env) or None) if address else None
+    if address and not is_loopback(address[0]) and not token:
+        raise ServiceError(
+            f"listening on {address[0]} (beyond this machine) needs a bearer token in ${settings.api_token_env}"
+        )
     lock = _take_lock(settings)
     sockets: list[socket.socket] = []
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -46,6 +47,15 @@ class SourcesScreen(Screen[None]):
         if table.row_count == 0:
             return
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        removed = self.assistant.remove(str(key))
-        self.app.notify(f"removed {plural(removed, 'passage')}")
-        self.refresh_rows()
+        self.remove_article(str(key))
+
+    @work(thread=True, exclusive=True, group="remove")
+    def remove_article(self, article_id: str) -> None:
+        """Remove it off the interface thread (the write lock may make it wait); failures are notices."""
+        try:
+            removed = self.assistant.remove(article_id)
+        except Exception as exc:  # noqa: BLE001 - shown to the user, not raised
+            self.app.call_from_thread(self.app.notify, f"not removed: {exc}", severity="error", markup=False)
+            return
+        self.app.call_from_thread(self.app.notify, f"removed {plural(removed, 'passage')}")
+        self.app.call_from_thread(self.refresh_rows)

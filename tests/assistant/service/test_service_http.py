@@ -171,6 +171,6 @@ def test_a_bearer_token_is_required_when_one_is_set(tmp_path):
         assert client.get("/v1/health", headers={"Authorization": "Bearer s3cret"}).status_code == 200
 
 
-def test_roots_default_to_home_and_start_folder(tmp_path):
+def test_roots_default_to_the_home_folder(tmp_path):
     state = ServiceState(StandIn(load_settings(data_dir=str(tmp_path))), None)
     assert Path.home().resolve() in state.allowed_roots()
