@@ -147,11 +147,13 @@ class Assistant:
         """The stored articles ``article_filter`` allows, newest first (or by title)."""
         from assistant.present import article_json
         from vectorstore.filters import matches
-        from vectorstore.store import EmptyStore
+        from vectorstore.store import EmptyStore, MissingDataDir
 
         try:
             where = self.services.where_for(article_filter)
             stored = list(self.services.store.articles().values())
+        except MissingDataDir:
+            raise  # a mistyped data dir is an error, not an empty list
         except EmptyStore:
             return []
         kept = [a for a in stored if matches(_article_meta(a), where)]

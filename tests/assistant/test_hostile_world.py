@@ -119,7 +119,7 @@ def test_empty_chroma_database_is_not_a_new_collection(data, sample_path, capsys
     capsys.readouterr()
     assert main(["doctor"]) == 1
     report = capsys.readouterr().out
-    assert "damaged" in report and "cannot be rebuilt from the other files" in report and "1 sources" in report
+    assert "damaged" in report and "cannot be rebuilt from the other files" in report and "1 source" in report
     assert main(["doctor", "--repair"]) == 0, capsys.readouterr()
     assert "re-ingested 1 of 1 recorded sources" in capsys.readouterr().out
     assert main(["sources", "--json"]) == 0

@@ -41,9 +41,10 @@ class HostileAnswerer:
 @pytest.fixture
 def hostile_services(monkeypatch):
     article = StoredArticle("a1", "/x/" + HOSTILE, HOSTILE, None, "id", "h", "400/80", 1, 1, outlet=HOSTILE)
-    store = SimpleNamespace(count=lambda: 1, articles=lambda: {"a1": article})
-    services = SimpleNamespace(store=store, answerer=HostileAnswerer(), where_for=lambda f: None)
+    store = SimpleNamespace(count=lambda: 1, articles=lambda: {"a1": article}, get_passages=lambda ids: [])
+    services = SimpleNamespace(store=store, answerer=HostileAnswerer(), where_for=lambda f: None, reader=True)
     monkeypatch.setattr(commands, "_services", lambda s, **kw: services)
+    monkeypatch.setattr("assistant.services.Services", lambda *a, **kw: services)  # what the facade builds
 
 
 def test_safe_strips_sequences_and_controls_but_keeps_text():
