@@ -24,6 +24,7 @@ class StandIn:
         self.gate = threading.Event()
         self.gate.set()
         self.closed = threading.Event()
+        self.answering = threading.Event()  # set while an answer holds the model
         self.removed: list[str] = []
         self.ingested: list[list[str]] = []
 
@@ -34,6 +35,7 @@ class StandIn:
         source = Source(1, "a1", "/x/korea.txt", "Korea Utara", None, "Kim Jong Un.", 0, 12, 0.9)
         try:
             yield Event("sources", sources=[source])
+            self.answering.set()
             self.gate.wait(10)
             for word in ("Kim ", "Jong ", "Un. [1]"):
                 yield Event("token", text=word)
@@ -152,6 +154,7 @@ def test_a_second_question_is_told_its_place_in_the_queue(api):
     first: list[str] = []
     worker = threading.Thread(target=lambda: first.append(client.post("/v1/ask", json={"question": "a"}).text))
     worker.start()
+    assert facade.answering.wait(10)  # the first question holds the model
     with client.stream("POST", "/v1/ask", json={"question": "b"}) as response:
         lines = response.iter_lines()
         queued = json.loads(next(lines))
