@@ -335,6 +335,10 @@ def create_app(state: ServiceState) -> FastAPI:
                 raise HTTPException(403, f"{item} is outside the folders the service may read (service_ingest_roots)")
             if not resolved.exists():
                 raise HTTPException(404, f"no such file or folder: {item}")
+            if resolved.is_dir():
+                escaping = _file_outside(resolved, roots)
+                if escaping is not None:
+                    raise HTTPException(403, f"{escaping} in {item} links outside the folders the service may read")
             checked.append(str(resolved))  # what was checked is what is read (a symlink swapped later is not)
         for feed in body.feeds:
             if not feed.lower().startswith(("http://", "https://")):
@@ -351,6 +355,16 @@ def create_app(state: ServiceState) -> FastAPI:
         }
 
     return app
+
+
+def _file_outside(folder: Path, roots: list[Path]) -> Path | None:
+    """The first file under ``folder`` (as the ingest walks it) whose real path is outside ``roots``."""
+    for dirpath, _dirs, files in os.walk(folder):
+        for name in files:
+            real = (Path(dirpath) / name).resolve()
+            if not any(real == r or r in real.parents for r in roots):
+                return Path(dirpath) / name
+    return None
 
 
 async def _events(state: ServiceState, question: str, history: list[Any], article_filter: Any) -> AsyncIterator[bytes]:

@@ -127,6 +127,10 @@ def test_bad_requests_get_one_line_json_errors_and_change_nothing(api):
     assert "outside" in _error(client.post("/v1/ingest", json={"paths": [str(outside)]}), 403)
     climbing = str(tmp / "allowed" / ".." / "secret.txt")
     assert "outside" in _error(client.post("/v1/ingest", json={"paths": [climbing]}), 403)
+    linked = tmp / "allowed" / "notes"
+    linked.mkdir()
+    (linked / "innocent.txt").symlink_to(outside)
+    assert "links outside" in _error(client.post("/v1/ingest", json={"paths": [str(linked)]}), 403)
     _error(client.post("/v1/ingest", json={"paths": ["relative.txt"]}), 400)
     _error(client.post("/v1/ingest", json={"paths": ["file:///etc/passwd"]}), 400)
     _error(client.post("/v1/ingest", json={"paths": [], "feeds": []}), 400)
