@@ -185,10 +185,6 @@ class Assistant:
             raise ArticleNotFound(f"no article {article_id!r} in the collection (see: assistant sources)")
         return rebuild_text(passages)
 
-    def article_passages(self, article_id: str) -> list[Any]:
-        """An article's stored passages in order (text, metadata with ``start``/``end``)."""
-        return self.services.store.article_passages(article_id)
-
     # ------------------------------------------------------------------ writing
 
     def _writer(self) -> Services:

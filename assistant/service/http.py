@@ -152,10 +152,15 @@ def _one_line(text: str) -> str:
 
 
 def _filter(body: Any) -> Any:
+    """The article filter of a request body (``since``, ``until``, ``source``, ``lang``); 400 when unreadable."""
+    return _filter_of(body.since, body.until, body.source, body.lang)
+
+
+def _filter_of(since: str | None, until: str | None, source: str | None, lang: str | None) -> Any:
     from vectorstore.filters import FilterError, build_filter
 
     try:
-        return build_filter(body.since, body.until, body.source, body.lang)
+        return build_filter(since, until, source, lang)
     except FilterError as exc:
         raise HTTPException(400, str(exc)) from None
 
@@ -283,8 +288,7 @@ def create_app(state: ServiceState) -> FastAPI:
         order: Literal["newest", "title"] = "newest",
     ) -> list[dict[str, Any]]:
         """The stored articles, filtered like ``assistant sources``, newest first."""
-        query = SearchRequest(query="-", since=since, until=until, source=source, lang=lang)
-        return [row.to_json() for row in state.assistant.articles(_filter(query), order)]
+        return [row.to_json() for row in state.assistant.articles(_filter_of(since, until, source, lang), order)]
 
     @app.get("/v1/articles/{article_id}")
     def article(article_id: str) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from textual.widgets import Footer, Header, ProgressBar, Static
 from textual.worker import Worker, get_current_worker
 
 from assistant.tui.history import Conversation, ConversationStore, Turn, to_markdown
-from assistant.tui.screens import ArticleScreen, HistoryScreen, SourcesScreen, article_text
+from assistant.tui.screens import ArticleScreen, HistoryScreen, SourcesScreen
 from assistant.tui.slash import BY_NAME, SLASH_COMMANDS, split
 from assistant.tui.widgets import AnswerMessage, EvidenceItem, Notice, PromptInput, QuestionMessage, SourceItem
 from vectorstore.filters import ArticleFilter, FilterError
@@ -262,8 +262,8 @@ class AssistantApp(App[None]):
     @on(SourceItem.Open)
     def open_article(self, event: SourceItem.Open) -> None:
         source = event.source
-        passages = self.assistant.article_passages(source.article_id)
-        self.push_screen(ArticleScreen(source.title or source.source, article_text(passages), source.start, source.end))
+        text = self.assistant.article_text(source.article_id)
+        self.push_screen(ArticleScreen(source.title or source.source, text, source.start, source.end))
 
     # ----------------------------------------------------------------- commands
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,16 +10,6 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
 from assistant.terminal import safe
-
-
-def article_text(passages: list[Any]) -> str:
-    """Rebuild an article's text from its passages (each is ``text[start:end]`` of it)."""
-    end = max((int(p.metadata.get("end", 0)) for p in passages), default=0)
-    chars = [" "] * end
-    for p in passages:
-        start = int(p.metadata.get("start", 0))
-        chars[start : start + len(p.text)] = list(p.text)
-    return "".join(chars)
 
 
 class ArticleScreen(ModalScreen[None]):
