@@ -260,12 +260,7 @@ def create_app(state: ServiceState) -> FastAPI:
             raise HTTPException(409, "the collection is empty; add articles first with: assistant ingest PATH")
         history = [tuple(t) for t in body.history]
         if not body.stream:
-            def answer() -> dict[str, Any]:
-                with state.turns.turn():
-                    result = state.assistant.ask(question, history, article_filter)  # type: ignore[arg-type]
-                    return state.assistant.answer_json(result, article_filter)
-
-            return JSONResponse(await asyncio.to_thread(answer))
+            return JSONResponse(await _whole_answer(state, request, question, history, article_filter))
         request.state.logged_later = True
         return StreamingResponse(_events(state, question, history, article_filter), media_type="application/x-ndjson")
 
@@ -371,6 +366,43 @@ def _file_outside(folder: Path, roots: list[Path]) -> Path | None:
     return None
 
 
+async def _whole_answer(
+    state: ServiceState, request: Request, question: str, history: list[Any], article_filter: Any
+) -> dict[str, Any]:
+    """The answer as one JSON object. A client that goes away while it is computed stops the model at the
+    answer's next event, as with a stream, instead of holding it for an answer nobody reads."""
+    cancelled = threading.Event()
+
+    def work() -> dict[str, Any] | None:
+        with state.turns.turn(cancelled=cancelled):
+            stream = state.assistant.stream(question, history, article_filter)
+            try:
+                for event in stream:
+                    if cancelled.is_set():
+                        state.log("POST /v1/ask answer stopped: the client went away")
+                        return None
+                    if event.kind == "done":
+                        return state.assistant.answer_json(event.answer, article_filter)
+            finally:
+                stream.close()
+        raise RuntimeError("the answer ended without a result")
+
+    task = asyncio.ensure_future(asyncio.to_thread(work))
+    # the body has been read, so the next message is the disconnect (``is_disconnected`` does not see
+    # it through the guard middleware)
+    gone = asyncio.ensure_future(request.receive())
+    await asyncio.wait({task, gone}, return_when=asyncio.FIRST_COMPLETED)
+    if not task.done():
+        cancelled.set()
+        task.add_done_callback(lambda t: t.exception())  # its TimeoutError or None is nobody's result
+        raise HTTPException(499, "the client went away")
+    gone.cancel()
+    answer = task.result()
+    if answer is None:
+        raise HTTPException(499, "the client went away")
+    return answer
+
+
 async def _events(state: ServiceState, question: str, history: list[Any], article_filter: Any) -> AsyncIterator[bytes]:
     """The answer's events as NDJSON lines. The answer runs on a worker thread; a client that goes away
     sets ``cancelled``, and the worker closes the answer's stream at its next event, which stops the model."""
@@ -392,6 +424,7 @@ async def _events(state: ServiceState, question: str, history: list[Any], articl
                 try:
                     for event in stream:
                         if cancelled.is_set():
+                            state.log("POST /v1/ask answer stopped: the client went away")
                             break
                         if event.kind == "token" and "token" not in marks:
                             marks["token"] = time.perf_counter() - started

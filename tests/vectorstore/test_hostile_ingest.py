@@ -62,10 +62,8 @@ def test_a_fetch_never_holds_the_write_lock(tmp_path):
         worker = threading.Thread(target=lambda: result.update(report=services.ingester.ingest([server.url + "/p"])))
         worker.start()
         time.sleep(1.0)
-        started = time.monotonic()
-        with write_lock(settings.store_dir, timeout=0.5):
+        with write_lock(settings.store_dir, timeout=0.5):  # raises if the slow fetch held the lock
             pass
-        assert time.monotonic() - started < 0.5
         worker.join(10)
     (skipped,) = result["report"].skipped
     assert skipped.reason == "timed out after 3s"

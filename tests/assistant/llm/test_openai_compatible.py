@@ -67,7 +67,8 @@ def test_closing_the_stream_cancels_generation_on_the_server(llama_server):
     assert _busy_slots(llama_server) == 1
     stream.close()
     started = time.monotonic()
-    while _busy_slots(llama_server) and time.monotonic() - started < 20:
+    # 300 tokens take ~30 s here and a cancelled stream frees the slot within a second or two: a slot
+    # still busy after 15 s was not cancelled (the bound tells the two apart, it is not a speed target)
+    while _busy_slots(llama_server) and time.monotonic() - started < 15:
         time.sleep(0.1)
-    # 300 tokens take ~30 s here; a cancelled stream frees the slot within a second or two
-    assert _busy_slots(llama_server) == 0 and time.monotonic() - started < 5
+    assert _busy_slots(llama_server) == 0
