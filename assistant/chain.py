@@ -25,8 +25,9 @@ from langchain_core.retrievers import BaseRetriever
 
 from assistant.answer_checks import check_answer, check_type
 from assistant.answer_type import answer_type
+from assistant.checked_stream import CheckedStream
 from assistant.chronology import dates_note
-from assistant.citations import StreamingCitationFilter, grounding, repair_citations, unsupported_sentences
+from assistant.citations import grounding, unsupported_sentences
 from assistant.errors import describe_llm_error
 from assistant.evidence import PassageEvidence, rerank_order
 from assistant.followup import followup_query
@@ -35,7 +36,6 @@ from assistant.recency import as_of_note, asks_latest, newest_first
 from assistant.refusal import DEFAULT_RULE, RefusalRule, refusal_features
 from assistant.source_disagreements import answer_disagreements
 from assistant.types import Answer, Check, Event, EvidenceQuote, Source
-from assistant.untrusted import strip_links
 from assistant.verdicts import no_probability, passage_probabilities
 from prompts import (
     answer_prompt,
@@ -356,26 +356,21 @@ class Answerer:
         yield from self._finish(turn, text, False, checks=checks, attempts=attempts, kind=kind)
 
     def _stream_answer(self, turn: _Turn, chunks: Iterator[str], first_mark: str) -> Iterator[Event]:
-        """Stream ``chunks`` through the citation filter as ``token`` events; returns the whole text, its
-        links removed and its citations pointed at the passages that support each sentence best."""
-        citations = StreamingCitationFilter(len(turn.sources))
-        parts: list[str] = []
+        """Stream ``chunks`` as ``token`` events in their checked form (``CheckedStream``: citations
+        filtered and pointed at the passages that support each sentence best, links removed); returns
+        the whole text, which is what was streamed."""
+        known = " ".join([turn.query, *{s.title for s in turn.sources}])
+        checked = CheckedStream({s.n: s.passage for s in turn.sources}, known)
         for chunk in chunks:
             if first_mark not in turn.timings:
                 turn.mark(first_mark)
-            shown = citations.feed(chunk)
+            shown = checked.feed(chunk)
             if shown:
-                parts.append(shown)
                 yield Event("token", text=shown)
-        rest = citations.flush()
+        rest = checked.flush()
         if rest:
-            parts.append(rest)
             yield Event("token", text=rest)
-        text = "".join(parts).strip()
-        if not text or looks_declined(text, turn.lang):
-            return text
-        known = " ".join([turn.query, *{s.title for s in turn.sources}])
-        return repair_citations(strip_links(text), {s.n: s.passage for s in turn.sources}, known)
+        return checked.text.strip()
 
     def _checked(self, turn: _Turn, text: str, kind: str) -> Iterator[Event]:
         """Check the answer; when a check fails, ask once more on the evidence sentences alone and keep

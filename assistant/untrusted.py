@@ -103,5 +103,10 @@ def quarantine(text: str) -> str:
 def strip_links(text: str) -> str:
     """The answer without links: an article can ask the model to plant one, and the sources list
     already shows where each passage comes from. ``[text](url)`` keeps its text."""
+    return strip_link_text(text).strip()
+
+
+def strip_link_text(text: str) -> str:
+    """``strip_links`` for a piece of an answer: the same removals, its surrounding spaces kept."""
     text = _MARKDOWN_LINK.sub(lambda m: m.group(1), text)
-    return re.sub(r"[ \t]{2,}", " ", _URL.sub("", text)).strip()
+    return re.sub(r"[ \t]{2,}", " ", _URL.sub("", text))
