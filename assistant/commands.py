@@ -136,6 +136,7 @@ def run_ask(settings: Settings, question: str, as_json: bool, article_filter: Ar
     assistant = Assistant(settings, reader=True, status=ModelProgress(), warn=_warn)
     if assistant.count() == 0:
         raise CliError("the collection is empty; add articles first with: assistant ingest PATH")
+    assistant.load_models()
     if as_json:
         from assistant.cli import print_json
 
