@@ -49,7 +49,8 @@ class Assistant:
 
     ``reader``: questions and listings only (nothing in the data directory is created or changed);
     ingest and remove open a writer's parts on first use. ``services`` injects prepared parts (tests,
-    benchmarks); ``llm`` and ``embedder`` replace those two models."""
+    benchmarks); ``llm`` and ``embedder`` replace those two models (given to the ``Services`` built here:
+    a ``Services`` passed in takes them in its own constructor)."""
 
     def __init__(
         self,
@@ -64,11 +65,11 @@ class Assistant:
     ) -> None:
         from assistant.services import Services
 
-        self.services = services or Services(settings, status=status, reader=reader, warn=warn)
-        if llm is not None:
-            self.services.__dict__["llm"] = llm
-        if embedder is not None:
-            self.services.__dict__["embedder"] = embedder
+        if services is not None and (llm is not None or embedder is not None):
+            raise TypeError("give llm and embedder to the Services passed in (its constructor), not beside it")
+        self.services = services or Services(
+            settings, status=status, reader=reader, warn=warn, llm=llm, embedder=embedder
+        )
 
     @property
     def settings(self) -> Settings:
@@ -220,10 +221,9 @@ class Assistant:
             from assistant.services import Services
 
             s = self.services
-            writer = Services(s.settings, status=s.status, reader=False, warn=s.warn)
-            if "embedder" in s.__dict__:
-                writer.__dict__["embedder"] = s.__dict__["embedder"]
-            self.__dict__["writer"] = writer
+            # the reader's embedding model, when loaded, is shared rather than loaded twice
+            loaded = s.__dict__.get("embedder")
+            self.__dict__["writer"] = Services(s.settings, status=s.status, reader=False, warn=s.warn, embedder=loaded)
         return self.__dict__["writer"]
 
     def ingest(self, paths: list[str], progress: Any = None, feeds: list[str] | None = None) -> Any:

@@ -329,11 +329,3 @@ def _serve(args: argparse.Namespace) -> int:
     except ServiceError as exc:
         raise CliError(str(exc)) from None
 
-
-def print_json(data: Any) -> None:
-    """Print ``data`` as UTF-8 JSON on stdout: escape sequences and control characters are removed from
-    every string (a consumer that prints a value gets harmless text), and what is left of C1 controls
-    and bidi overrides is escaped (safe on a terminal as it is)."""
-    from assistant.terminal import safe_json, safe_value
-
-    print(safe_json(json.dumps(safe_value(data), ensure_ascii=False, indent=2)))

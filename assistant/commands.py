@@ -25,6 +25,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
+from assistant.errors import EXIT_USAGE, AssistantError
 from assistant.present import (
     ARTICLE_COLUMNS,
     also_reported_text,
@@ -37,7 +38,7 @@ from assistant.present import (
     skipped_lines,
 )
 from assistant.settings import Settings
-from assistant.terminal import safe
+from assistant.terminal import print_json, safe
 
 if TYPE_CHECKING:
     from assistant.types import Answer, Event, Source
@@ -131,15 +132,12 @@ def run_ask(settings: Settings, question: str, as_json: bool, article_filter: Ar
     """``assistant --ask``: stream the answer, then list the sources (or print JSON); ``article_filter``
     restricts the articles it may use (dates, outlet, language)."""
     from assistant.app import Assistant
-    from assistant.cli import CliError
 
     assistant = Assistant(settings, reader=True, status=ModelProgress(), warn=_warn)
     if assistant.count() == 0:
-        raise CliError("the collection is empty; add articles first with: assistant ingest PATH")
+        raise AssistantError("the collection is empty; add articles first with: assistant ingest PATH")
     assistant.load_models()
     if as_json:
-        from assistant.cli import print_json
-
         result = assistant.ask(question, article_filter=article_filter)
         if result.llm_error:
             _warn_extractive(result.llm_error)
@@ -257,16 +255,13 @@ def run_ingest(settings: Settings, paths: list[str], feeds: list[str] | None = N
 def run_sources(settings: Settings, as_json: bool, article_filter: ArticleFilter | None = None) -> int:
     """``assistant sources``: the articles in the collection (those matching ``article_filter``), newest first."""
     from assistant.app import Assistant
-    from assistant.cli import CliError
     from vectorstore.store import MissingDataDir
 
     try:
         articles = Assistant(settings, reader=True, status=ModelProgress(), warn=_warn).articles(article_filter)
     except MissingDataDir as exc:
-        raise CliError(str(exc)) from None
+        raise AssistantError(str(exc)) from None
     if as_json:
-        from assistant.cli import print_json
-
         print_json([a.to_json() for a in articles])
         return 0
     table = Table(title=articles_title(len(articles), settings.collection))
@@ -281,14 +276,13 @@ def run_sources(settings: Settings, as_json: bool, article_filter: ArticleFilter
 def run_remove(settings: Settings, source: str) -> int:
     """``assistant remove SOURCE``: delete one article."""
     from assistant.app import ArticleNotFound, Assistant
-    from assistant.cli import CliError
 
     try:
         removed = Assistant(settings, reader=False, status=ModelProgress(), warn=_warn).remove(source)
     except ArticleNotFound:
-        raise CliError(f"no article with source {source!r} (see: assistant sources)") from None
+        raise AssistantError(f"no article with source {source!r} (see: assistant sources)") from None
     except ValueError as exc:
-        raise CliError(str(exc)) from None
+        raise AssistantError(str(exc)) from None
     out.print(f"removed {Text(safe(source))} ({plural(removed, 'passage')})")
     return 0
 
@@ -336,7 +330,6 @@ def run_eval(settings: Settings, args: Any) -> int:
     """``assistant eval``: ingest the corpus into its own collection, answer, write predictions, score."""
     from pathlib import Path
 
-    from assistant.cli import CliError
     from assistant.evaluation import read_questions, run_questions, score
     from assistant.types import Answer
     from vectorstore.language import detect_language
@@ -344,13 +337,13 @@ def run_eval(settings: Settings, args: Any) -> int:
     gold = Path(args.questions)
     corpus = Path(args.corpus)
     if not gold.is_file():
-        raise CliError(f"no such questions file: {gold}")
+        raise AssistantError(f"no such questions file: {gold}")
     if not corpus.is_dir():
-        raise CliError(f"no such corpus folder: {corpus}")
+        raise AssistantError(f"no such corpus folder: {corpus}")
     try:
         questions = read_questions(gold)
     except ValueError as exc:
-        raise CliError(str(exc)) from None
+        raise AssistantError(str(exc)) from None
     if args.limit:
         questions = questions[: args.limit]
     if "collection" not in settings.model_fields_set:
@@ -396,9 +389,7 @@ def run_chat(settings: Settings) -> int:
     from assistant.tui.app import AssistantApp
 
     if sys.stdin is None or sys.stdout is None or not sys.stdin.isatty() or not sys.stdout.isatty():
-        from assistant.cli import CliError
-
-        raise CliError("the chat needs a terminal; use --ask QUESTION for scripts", 2)
+        raise AssistantError("the chat needs a terminal; use --ask QUESTION for scripts", EXIT_USAGE)
     AssistantApp(Services(settings)).run()
     return 0
 

@@ -7,6 +7,9 @@ that cannot be reached or did not answer in time, a damaged collection. Network 
 by type, never by their class names: the classes of httpx, httpcore, openai and requests are looked
 up only in modules already imported (an exception of a library can only come from a loaded library),
 so classifying an error never imports anything heavy.
+
+``SettingsError`` (a bad configuration value) is defined here too, beside the family: the settings raise
+it, and so do the LLM backends, which therefore need not import ``assistant.settings``.
 """
 
 from __future__ import annotations
@@ -38,6 +41,11 @@ class UsageError(AssistantError):
         super().__init__(message, code)
 
 
+class SettingsError(ValueError):
+    """A configuration value is invalid; the message names the key (``assistant.settings`` raises it, and
+    so do the LLM backends, which read the settings without importing that module)."""
+
+
 # (module, class name) of the exceptions that mean "did not answer in time" / "cannot be reached";
 # a timeout is checked first (openai's APITimeoutError is an APIConnectionError).
 _TIMEOUT_CLASSES = (
@@ -57,9 +65,8 @@ _CONNECT_CLASSES = (
 # failures whose own message is already the one line to show
 _OWN_MESSAGE_CLASSES = (
     ("assistant.models.gguf", "ModelError"),
-    ("assistant.settings", "SettingsError"),
     ("vectorstore.store", "StoreError"),
-    ("vectorstore.loaders", "LoadError"),
+    ("vectorstore.article_text", "LoadError"),
 )
 
 
@@ -117,7 +124,7 @@ def describe_llm_error(exc: BaseException) -> str:
 def describe(exc: BaseException) -> str:
     """Any failure as the one line a front end shows (no traceback)."""
     first = first_line(exc)
-    if isinstance(exc, (AssistantError, *_loaded(_OWN_MESSAGE_CLASSES))):
+    if isinstance(exc, (AssistantError, SettingsError, *_loaded(_OWN_MESSAGE_CLASSES))):
         return first
     storage = storage_problem(exc)
     if storage:

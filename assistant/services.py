@@ -36,15 +36,31 @@ class Services:
     A ``reader`` (questions, listings) never creates or changes anything in the data directory: a
     missing one is an error, a read-only one is read from a private copy, and a damaged or missing
     keyword index or duplicate index is left as it is (questions are answered from the dense leg, with
-    a warning through ``warn``). Writers (ingest, remove) rebuild those two indexes from Chroma."""
+    a warning through ``warn``). Writers (ingest, remove) rebuild those two indexes from Chroma.
+
+    ``llm`` and ``embedder``, when given, are the chat model and the embedding model used instead of the
+    ones the settings name (tests and benchmarks inject fakes; a writer shares its reader's embedder)."""
 
     def __init__(
-        self, settings: Settings, status: StatusFn | None = None, reader: bool = False, warn: WarnFn | None = None
+        self,
+        settings: Settings,
+        status: StatusFn | None = None,
+        reader: bool = False,
+        warn: WarnFn | None = None,
+        *,
+        llm: BaseChatModel | None = None,
+        embedder: PassageEmbedder | None = None,
     ):
         self.settings = settings
         self.status = status
         self.reader = reader
         self.warn = warn
+        # a given part is what its cached property returns (functools.cached_property keeps its value in
+        # the instance's dict); ``switch_llm`` drops a given LLM like a built one
+        if llm is not None:
+            self.__dict__["llm"] = llm
+        if embedder is not None:
+            self.__dict__["embedder"] = embedder
         self.problems: list[str] = []  # what was found damaged or missing at open (shown once through warn)
         self.holds_lock = False  # the caller holds the data dir's write lock already (assistant doctor --repair)
 

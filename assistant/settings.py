@@ -46,6 +46,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from assistant.errors import SettingsError  # defined there so that the LLM backends need not import this module
 from assistant.models.catalog import DEFAULT_EMBEDDING_MODEL, DEFAULT_LLM_MODEL
 
 APP_NAME = "article-assistant"
@@ -108,10 +109,6 @@ name is reported by the settings, naming the key)."""
 def default_config_file() -> Path:
     """The config file read when none is named."""
     return Path(user_config_dir(APP_NAME)) / "config.toml"
-
-
-class SettingsError(ValueError):
-    """A configuration value is invalid; the message names the key."""
 
 
 class Settings(BaseSettings):

@@ -3,6 +3,7 @@ no escape sequences, no control characters, no bidirectional overrides that reor
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -34,3 +35,10 @@ def safe_value(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [safe_value(v) for v in value]
     return value
+
+
+def print_json(data: Any) -> None:
+    """Print ``data`` as UTF-8 JSON on stdout: escape sequences and control characters are removed from
+    every string (a consumer that prints a value gets harmless text), and what is left of C1 controls
+    and bidi overrides is escaped (safe on a terminal as it is)."""
+    print(safe_json(json.dumps(safe_value(data), ensure_ascii=False, indent=2)))

@@ -13,12 +13,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from vectorstore.article_text import LoadError, clean_text, dateline_date, make_article, outlet_from_text
 from vectorstore.documents import Article
 
 BINARY_SUFFIXES = {".pdf", ".docx"}
 PAGE_SEPARATOR = "\n\n"
-# "Kompas.com - 09/05/2025, 07:30 WIB": the outlet before a dateline on one of the first lines
-_OUTLET_DATELINE = re.compile(r"^(?P<outlet>[A-Z][\w.]*(?: [\w.]+){0,3}) [-–] \d{1,2}[/ ]", re.MULTILINE)
 
 
 def unwrap_lines(text: str) -> str:
@@ -33,12 +32,6 @@ def unwrap_lines(text: str) -> str:
         else:
             out.append(line)
     return "\n".join(out)
-
-
-def outlet_from_text(text: str) -> str | None:
-    """The outlet named before a dateline near the top (``ANTARA News - 28/05/2025``), if any."""
-    match = _OUTLET_DATELINE.search(text[:400])
-    return match.group("outlet") if match else None
 
 
 def page_of(article_extra: dict[str, str], start: int) -> int | None:
@@ -65,8 +58,6 @@ def load_pdf(path: Path, max_bytes: int) -> Article:
     raise LoadError with a one-line reason."""
     import pypdf
     from pypdf.errors import PyPdfError
-
-    from vectorstore.loaders import LoadError, clean_text, dateline_date, make_article
 
     _check_size(path, max_bytes)
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # broken files warn on every object
@@ -125,8 +116,6 @@ def load_docx(path: Path, max_bytes: int) -> Article:
     """A DOCX article: its paragraphs (python-docx), title from the core properties or the first line."""
     import docx
 
-    from vectorstore.loaders import LoadError, dateline_date, make_article
-
     _check_size(path, max_bytes)
     try:
         document = docx.Document(str(path))
@@ -146,8 +135,6 @@ def load_docx(path: Path, max_bytes: int) -> Article:
 
 
 def _check_size(path: Path, max_bytes: int) -> None:
-    from vectorstore.loaders import LoadError
-
     try:
         size = path.stat().st_size
     except OSError as exc:

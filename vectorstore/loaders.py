@@ -1,28 +1,33 @@
 """Turn files (txt, md, html, json, jsonl, pdf, docx) into cleaned Articles, or a one-line reason to skip them.
 
 (Over 400 lines: the registry of loaders by suffix and the text formats with their metadata rules;
-PDF and DOCX are in documents_binary.py.)"""
+PDF and DOCX are in documents_binary.py, the cleaning and dating of an article's text in article_text.py,
+whose names are importable from here as well.)"""
 
 from __future__ import annotations
 
 import errno
 import json
-import math
 import os
 import re
 import stat
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from vectorstore.article_text import (  # noqa: F401  (LoadError, clean_text, ...: importable from here too)
+    LoadError,
+    clean_text,
+    dateline_date,
+    make_article,
+    outlet_from_text,
+    parse_date,
+    repair_text,
+)
 from vectorstore.documents import Article, normalize_source
 from vectorstore.language import detect_language
-from vectorstore.outlets import outlet_for
-from vectorstore.quality import text_problem
-from vectorstore.text import control_pattern
 
 Loader = Callable[[Path, int], "list[Article | Skipped]"]
 """Loads the articles of one file, given its path and the most bytes it may read; raises LoadError."""
@@ -35,23 +40,9 @@ _DATE_LINE = re.compile(
     r"^\s*(?:tanggal|tgl\.?|date|dated|published|diterbitkan|dipublikasikan|terbit)\s*:\s*(?P<date>.+?)\s*$",
     re.IGNORECASE,
 )
-_CONTROL = control_pattern("\u200b\ufeff")  # the shared rule (vectorstore.text), and zero-width space and BOM
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
 # byte order marks of the encodings read besides UTF-8 (longest first: UTF-32 LE starts like UTF-16 LE)
 _BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"),
          (b"\xfe\xff", "utf-16"))
-_TZ_WORDS = {"wib": "+0700", "wita": "+0800", "wit": "+0900"}
-_MONTHS = (
-    r"jan(?:uari|uary)?|feb(?:ruari|ruary)?|mar(?:et|ch)?|apr(?:il)?|mei|may|jun[ei]?|jul[iy]?|"
-    r"ag(?:ustus)?|aug(?:ust)?|sep(?:t|tember)?|okt(?:ober)?|oct(?:ober)?|nov(?:ember)?|des(?:ember)?|dec(?:ember)?"
-)
-# A dateline near the top of the text: "Jakarta, 29 April 2025 -", "Kompas.com - 29/04/2025, 10:21 WIB".
-_DATELINE = re.compile(
-    rf"\b(?P<date>\d{{1,2}}\s+(?:{_MONTHS})\.?\s+\d{{4}}|\d{{1,2}}/\d{{1,2}}/\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})"
-    r"(?:[,\s]+(?P<time>\d{1,2}[:.]\d{2})(?:\s*(?P<tz>wib|wita|wit))?)?",
-    re.IGNORECASE,
-)
-_DATELINE_SPAN = 200
 # Full timestamps in HTML (trafilatura keeps only the day): Open Graph meta and JSON-LD.
 _HTML_PUBLISHED = (
     re.compile(
@@ -68,80 +59,12 @@ _HTML_PUBLISHED = (
 )
 
 
-class LoadError(Exception):
-    """A file cannot become an article; the message is the one-line reason."""
-
-
 @dataclass(frozen=True)
 class Skipped:
     """A path that was not ingested, and why."""
 
     path: str
     reason: str
-
-
-def repair_text(text: str) -> str:
-    """``text`` with lone surrogates (``\\ud800`` in JSON, undecodable bytes in names) replaced by U+FFFD,
-    so it can be encoded, hashed and stored."""
-    return _SURROGATE.sub("\ufffd", text)
-
-
-def clean_text(text: str) -> str:
-    """NFC-normalize, unify newlines, drop control characters and ANSI escapes, trim line ends (lone
-    surrogates become U+FFFD)."""
-    text = repair_text(text)
-    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
-    text = _CONTROL.sub("", text)
-    lines = [line.rstrip() for line in text.split("\n")]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-
-
-def parse_date(value: Any) -> datetime | None:
-    """Parse a publication date from metadata or a dated line (Indonesian or English); None when it
-    cannot be read (an infinite, NaN or out-of-range timestamp drops only the date)."""
-    try:
-        return _parse_date(value)
-    except (ValueError, OverflowError, OSError, TypeError):
-        return None
-
-
-def _parse_date(value: Any) -> datetime | None:
-    if value is None or value == "" or isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        if not math.isfinite(value):
-            return None
-        return datetime.fromtimestamp(float(value)).astimezone()
-    if not isinstance(value, str):
-        return None
-    text = repair_text(value).strip().rstrip(".")[:200]
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        pass
-    words = text.split()
-    if words and words[-1].lower().rstrip(".") in _TZ_WORDS:
-        text = " ".join(words[:-1]) + " " + _TZ_WORDS[words[-1].lower().rstrip(".")]
-    import dateparser  # slow import, only needed for free-form dates
-
-    return dateparser.parse(
-        text,
-        languages=["id", "en"],
-        settings={"RETURN_AS_TIMEZONE_AWARE": False, "PREFER_DAY_OF_MONTH": "first", "DATE_ORDER": "DMY"},
-    )
-
-
-def dateline_date(text: str) -> datetime | None:
-    """A publication date written near the top of an article ("Jakarta, 29 April 2025 - ...")."""
-    head = "\n".join(text[:_DATELINE_SPAN].split("\n")[:2])
-    match = _DATELINE.search(head)
-    if match is None:
-        return None
-    value = " ".join(x for x in (match.group("date"), match.group("time"), match.group("tz")) if x)
-    try:
-        return parse_date(value.replace(".", ":") if match.group("time") else value)
-    except (ValueError, OverflowError):
-        return None
 
 
 def html_published(raw: str) -> datetime | None:
@@ -200,32 +123,6 @@ def _title_from_path(path: Path) -> str:
     return path.stem.replace("-", " ").replace("_", " ").strip()
 
 
-def make_article(
-    source: str,
-    text: str,
-    title: str,
-    date: datetime | None,
-    lang: str = "",
-    fallback_title: str = "",
-    outlet: str | None = None,
-) -> Article:
-    """Clean and build an article; ``fallback_title`` (from the file name) is used when it has none,
-    a dateline in the text when no date is given, the URL's host when no outlet is declared."""
-    text = clean_text(text)
-    if not text:
-        raise LoadError("no text")
-    problem = text_problem(text)
-    if problem:
-        raise LoadError(problem)
-    title = clean_text(title).replace("\n", " ")
-    titled = bool(title)
-    title = title or fallback_title
-    date = date or dateline_date(text)
-    return Article(
-        source=source, text=text, title=title, date=date, lang=lang, titled=titled, outlet=outlet_for(source, outlet)
-    )
-
-
 def load_text(path: Path, raw: str) -> Article:
     """A .txt or .md article: optional front matter, title line, dated line, body."""
     meta, raw = _front_matter(clean_text(raw))
@@ -234,8 +131,6 @@ def load_text(path: Path, raw: str) -> Article:
     date = parse_date(meta.get("date")) or date
     outlet = meta.get("outlet") or meta.get("source")
     if not outlet:
-        from vectorstore.documents_binary import outlet_from_text
-
         outlet = outlet_from_text(body)  # "Tempo.co - 21/05/2025, 09:00 WIB"
     return make_article(str(path), body, title, date, meta.get("lang", ""), _title_from_path(path), outlet)
 

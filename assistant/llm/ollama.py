@@ -6,10 +6,11 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from assistant.llm.bounded import bounded_transport, call_limit, capped
-from assistant.settings import Settings
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
+
+    from assistant.settings import Settings
 
 
 def ollama_chat_model(settings: Settings) -> BaseChatModel:

@@ -6,11 +6,13 @@ import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from assistant.errors import SettingsError
 from assistant.llm.bounded import bounded_http_client, call_limit, capped
-from assistant.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
+
+    from assistant.settings import Settings
 
 
 def openai_chat_model(settings: Settings) -> BaseChatModel:

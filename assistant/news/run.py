@@ -13,7 +13,7 @@ from assistant.commands import err, out
 from assistant.errors import EXIT_ERROR, EXIT_PARTIAL, AssistantError
 from assistant.news.render import digest_lines, follow_lines, timeline_lines
 from assistant.present import plural, skipped_lines
-from assistant.terminal import safe
+from assistant.terminal import print_json, safe
 
 if TYPE_CHECKING:
     from assistant.news.corpus import NewsArticle
@@ -85,8 +85,6 @@ def run_digest(settings: Settings, article_filter: ArticleFilter | None, as_json
     }
     filter_text = article_filter.describe() if article_filter is not None and article_filter.active else None
     if as_json:
-        from assistant.cli import print_json
-
         stories = [s.to_json() for s in digest.stories]
         print_json(
             {
@@ -126,8 +124,6 @@ def run_timeline(settings: Settings, query: str, article_filter: ArticleFilter |
         raise _fail(f"nothing in the articles is about {query!r}")
     numbers = {a.article_id: i for i, a in enumerate(timeline.articles, 1)}
     if as_json:
-        from assistant.cli import print_json
-
         print_json(
             {
                 "query": query,
@@ -189,8 +185,6 @@ def run_follow(settings: Settings, action: str, value: list[str], as_json: bool)
     articles = _window(services, None, "follow")
     report = look(follows, questions, articles, services.embedder.embed_query, settings.min_relevance)
     if as_json:
-        from assistant.cli import print_json
-
         print_json(
             [
                 {

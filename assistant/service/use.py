@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from assistant.errors import EXIT_USAGE, AssistantError
 from assistant.service.client import ServiceGone, ServiceRefused, ServiceUnavailable, running_client, start_service
 
 
@@ -14,9 +15,8 @@ def ask_via_service(
 ) -> int | None:
     """Answer through the service and return the exit code, or None when the question should be
     answered in-process (no service wanted or available, or it stopped mid-answer: said in one line)."""
-    from assistant.cli import EXIT_USAGE, CliError
     from assistant.commands import _warn, _warn_extractive, err, out, print_sources, render_stream
-    from assistant.terminal import safe
+    from assistant.terminal import print_json, safe
 
     if settings.service == "off":
         return None
@@ -28,13 +28,11 @@ def ask_via_service(
             client = start_service(settings, notify=lambda m: err.print(f"[dim]({safe(m)})[/dim]"))
         except ServiceUnavailable as exc:
             if settings.service == "required":
-                raise CliError(f"no service could be started: {exc}") from None
+                raise AssistantError(f"no service could be started: {exc}") from None
             _warn(f"the service could not start ({exc}); answering here")
             return None
     try:
         if as_json:
-            from assistant.cli import print_json
-
             data = client.ask_json(question, filters)
             if data.get("llm_error"):
                 _warn_extractive(data["llm_error"])
@@ -48,10 +46,10 @@ def ask_via_service(
         print_sources(answer.sources, answer.citations, client.pages())
         return 0
     except ServiceRefused as exc:
-        raise CliError(str(exc), EXIT_USAGE if exc.status in (400, 413, 422) else 1) from None
+        raise AssistantError(str(exc), EXIT_USAGE if exc.status in (400, 413, 422) else 1) from None
     except ServiceGone as exc:
         if settings.service == "required":
-            raise CliError(f"the service stopped mid-answer: {exc}") from None
+            raise AssistantError(f"the service stopped mid-answer: {exc}") from None
         if out.is_terminal:
             out.file.write("\n")
         _warn(f"the service stopped mid-answer ({exc}); answering here")

@@ -6,6 +6,7 @@ the slash-command table are their own modules.)"""
 from __future__ import annotations
 
 import contextlib
+import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, ProgressBar, Static
 from textual.worker import Worker, get_current_worker
 
+from assistant.present import duplicates_text, ingest_summary, skipped_lines
 from assistant.tui.history import Conversation, ConversationStore, Turn, to_markdown
 from assistant.tui.screens import ArticleScreen, HistoryScreen, SourcesScreen
 from assistant.tui.slash import BY_NAME, SLASH_COMMANDS, split
@@ -422,20 +424,15 @@ class AssistantApp(App[None]):
         self.call_from_thread(self.ingest_progress, 0, 0)
 
         try:
+            started = time.perf_counter()
             report = self.assistant.ingest(paths, Progress(), feeds=feeds or [])
+            elapsed = time.perf_counter() - started
             count = len(self.assistant.articles())
         except Exception as exc:  # noqa: BLE001
             self.call_from_thread(self.notify, f"ingest failed: {exc}", severity="error", markup=False)
             self.call_from_thread(self.ingest_done, self.article_count or 0, "Ingest failed.")
             return
-        summary = (
-            f"Ingested: {len(report.added)} added, {len(report.replaced)} replaced, "
-            f"{len(report.unchanged)} unchanged, {len(report.skipped)} skipped ({report.passages} passages)."
-        )
-        if report.duplicates:
-            summary += f" {len(report.duplicates)} near-duplicate(s) grouped with stored articles."
-        skipped = "".join(f"\n  skipped {s.path}: {s.reason}" for s in report.skipped[:20])
-        self.call_from_thread(self.ingest_done, count, summary + skipped)
+        self.call_from_thread(self.ingest_done, count, ingest_message(report, elapsed))
         if report.articles_written:
             self.follow_notice()
 
@@ -463,3 +460,17 @@ class AssistantApp(App[None]):
         self.article_count = count
         self.say(summary)
         self.set_state("ready")
+
+
+SKIPPED_SHOWN = 20
+"""The most skipped files an ingest's message in the chat names (one line each)."""
+
+
+def ingest_message(report: Any, elapsed: float | None = None) -> str:
+    """What the chat says after an ingest: the summary the CLI prints (``assistant.present.ingest_summary``),
+    then the near-duplicates grouped with stored articles and the first skipped files, one line each."""
+    lines = [f"Ingested: {ingest_summary(report, elapsed)}"]
+    if report.duplicates:
+        lines.append(duplicates_text(report))
+    lines += [f"  {line}" for line in skipped_lines(report)[:SKIPPED_SHOWN]]
+    return "\n".join(lines)

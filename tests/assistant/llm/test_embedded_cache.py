@@ -86,14 +86,16 @@ def test_switch_llm_releases_the_old_model(tmp_path):
     from assistant.services import Services
     from assistant.settings import Settings
 
-    services = Services(Settings())
     model = EmbeddedChatModel(model_path=str(tmp_path / "d.gguf"), n_threads=1)
     freed = _fake_entry(model)
-    services.__dict__["llm"] = model
+    services = Services(Settings(), llm=model)
+    assert services.llm is model
     other = next(name for name in GGUF_MODELS if name != services.settings.llm_model)
     services.switch_llm(other)
     assert model._server_key not in llama_server._servers
+    held = weakref.ref(model)
     del model
     gc.collect()
     assert freed() is None
-    assert services.settings.llm_model == other and "llm" not in services.__dict__
+    assert held() is None  # the services let go of the old model too
+    assert services.settings.llm_model == other

@@ -1,14 +1,17 @@
-"""The chat driven through Textual's Pilot: real Chroma and embedding model, a scripted LLM."""
+"""The chat driven through Textual's Pilot: real Chroma and embedding model, a scripted LLM; and what it says
+after an ingest (no app run, no model)."""
 
 import time
+from types import SimpleNamespace
 
 import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
 from assistant.app import Assistant
+from assistant.present import ingest_summary
 from assistant.settings import load_settings
-from assistant.tui.app import AssistantApp
+from assistant.tui.app import SKIPPED_SHOWN, AssistantApp, ingest_message
 from assistant.tui.widgets import AnswerMessage, Notice, SourceItem
 
 
@@ -214,3 +217,15 @@ async def test_news_filters_duplicates_and_feeds_in_the_chat(tmp_path, embedding
         await ask(pilot, app, f"/ingest --feed {base}/atom.xml")
         await wait_until(pilot, lambda: "Ingested: 1 added" in chat_text(app))
         assert app.article_count == 4
+
+
+def test_the_chat_says_what_the_cli_says_after_an_ingest():
+    skipped = [SimpleNamespace(path=f"/x/{i}.bin", reason="unsupported file type .bin") for i in range(25)]
+    report = SimpleNamespace(added=[1], replaced=[], unchanged=[1, 2], skipped=skipped, passages=4, duplicates=[1])
+    lines = ingest_message(report, 2.0).split("\n")
+    assert lines[0] == "Ingested: " + ingest_summary(report, 2.0)
+    assert lines[0].endswith("25 skipped; 4 passages embedded in 2.0s (2.0 passages/s)")
+    assert lines[1].startswith("1 near-duplicate of stored articles grouped with them")
+    assert lines[2:] == [f"  skipped /x/{i}.bin: unsupported file type .bin" for i in range(SKIPPED_SHOWN)]
+    clean = SimpleNamespace(added=[], replaced=[], unchanged=[1], skipped=[], passages=0, duplicates=[])
+    assert ingest_message(clean) == "Ingested: 0 added, 0 replaced, 1 unchanged, 0 skipped (0 passages)"
