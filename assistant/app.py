@@ -152,7 +152,8 @@ class Assistant:
         if loader is not None:
             loader.start()
         try:
-            self.load_embedder()
+            with contextlib.suppress(Exception):  # raised again, and reported, where the answer needs it
+                self.load_embedder()
         finally:
             if loader is not None:
                 loader.join()
