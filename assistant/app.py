@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from assistant.settings import Settings
@@ -227,9 +227,15 @@ class Assistant:
             self.__dict__["writer"] = Services(s.settings, status=s.status, reader=False, warn=s.warn, embedder=loaded)
         return self.__dict__["writer"]
 
-    def ingest(self, paths: list[str], progress: Any = None, feeds: list[str] | None = None) -> Any:
-        """Add, replace or skip each article (files, folders, article URLs, feeds); the ingest report."""
-        report = self._writer().ingester.ingest(paths, progress, feeds=feeds or [])
+    def ingest(
+        self, paths: list[str], progress: Any = None, feeds: list[str] | None = None, public_only: bool = False
+    ) -> Any:
+        """Add, replace or skip each article (files, folders, article URLs, feeds); the ingest report.
+        ``public_only``: URLs, feeds and feed items are fetched from public internet addresses only, on
+        every redirect (the others are skipped with a reason; ``vectorstore.netguard``)."""
+        ingester = self._writer().ingester
+        fetcher = replace(ingester.fetcher, public_only=True) if public_only else None
+        report = ingester.ingest(paths, progress, feeds=feeds or [], fetcher=fetcher)
         self._refresh_reader()
         return report
 

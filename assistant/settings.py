@@ -391,6 +391,13 @@ class Settings(BaseSettings):
     max_request_kb: int = Field(
         default=256, ge=1, description="Largest HTTP request body the service reads.", json_schema_extra=_tag("service")
     )
+    service_fetch_private: bool = Field(
+        default=False,
+        description="Let the service's `POST /v1/ingest` fetch URLs and feeds from loopback, private, "
+        "link-local and other non-public addresses (off: refused with 403, also after redirects; "
+        "`assistant ingest URL` is not affected).",
+        json_schema_extra=_tag("service"),
+    )
 
     @field_validator(*CHOICES)
     @classmethod

@@ -3,7 +3,8 @@
 ``fetch_timeout`` covers the whole download (redirects, headers, every byte: ``vectorstore.netlimits``),
 so a server that sends a byte a second is cut off at the deadline, not at a per-read timeout.
 
-Only used when the user gives a URL; nothing else in the assistant touches the network.
+Only used when the user gives a URL; nothing else in the assistant touches the network. The service fetches
+with ``public_only`` (``vectorstore.netguard``) unless told otherwise.
 """
 
 from __future__ import annotations
@@ -78,22 +79,31 @@ def url_problem(url: str) -> str | None:
 
 @dataclass(frozen=True)
 class Fetcher:
-    """HTTP GET with a deadline for the whole download (``timeout``), a size cap and redirects followed."""
+    """HTTP GET with a deadline for the whole download (``timeout``), a size cap and redirects followed.
+
+    ``public_only``: connect only to public internet addresses, on the first request and on every
+    redirect (a URL whose host is or resolves to a loopback, private, link-local, ... address fails with
+    ``FetchError("refused: ...")`` before anything is sent; ``vectorstore.netguard``). For a service that
+    fetches what its clients name; a user's own command fetches from anywhere."""
 
     timeout: float = 20.0
     max_bytes: int = 10_000_000
     user_agent: str = "Mozilla/5.0 (compatible; article-assistant)"
+    public_only: bool = False
 
     def get(self, url: str) -> Page:
         """Fetch ``url``; raises FetchError with a one-line reason on any failure."""
         import httpx
 
+        from vectorstore.netguard import PrivateAddress
         from vectorstore.netlimits import BoundedTransport, ResponseTooLarge, deadline
 
         problem = url_problem(url)
         if problem:
             raise FetchError(problem)
-        transport = BoundedTransport(max_bytes=self.max_bytes + _CHUNK)
+        # every connection, redirects included, goes through this transport (httpx reads no proxy from the
+        # environment when it is given a transport), so public_only holds for each hop
+        transport = BoundedTransport(max_bytes=self.max_bytes + _CHUNK, public_only=self.public_only)
         try:
             with (
                 deadline(self.timeout),
@@ -124,6 +134,8 @@ class Fetcher:
             raise FetchError(f"timed out after {self.timeout:g}s") from None
         except ResponseTooLarge:
             raise FetchError(f"response larger than {self.max_bytes / 1e6:.0f} MB") from None
+        except PrivateAddress as exc:
+            raise FetchError(f"refused: {exc}") from None
         except httpx.HTTPError as exc:
             reason = (str(exc).splitlines() or [""])[0] or type(exc).__name__
             raise FetchError(f"cannot fetch: {reason}") from None

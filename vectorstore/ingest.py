@@ -108,21 +108,21 @@ class Ingester:
         """The passage settings; articles cut with other settings are re-cut on the next ingest."""
         return chunking_label(self.chunk_size, self.chunk_overlap)
 
-    def _fetched(self, urls: list[str], feeds: list[str]) -> list[Article | Skipped | AlreadyStored]:
+    def _fetched(self, urls: list[str], feeds: list[str], fetcher: Fetcher) -> list[Article | Skipped | AlreadyStored]:
         """Article URLs and feeds, downloaded before the write lock is taken (a slow server never holds up
         another ingest); each URL and feed item succeeds or fails on its own."""
         if not urls and not feeds:
             return []
         items: list[Article | Skipped | AlreadyStored] = []
         for url in urls:
-            items.append(_isolated(url, lambda url=url: fetch_article(url, self.fetcher)))
+            items.append(_isolated(url, lambda url=url: fetch_article(url, fetcher)))
         if feeds:
             stored = self.store.articles()  # a read: readers never need the lock
             for feed in feeds:
                 # an interrupted write (incomplete article) is fetched again
                 try:
                     items.extend(
-                        iter_feed(feed, self.fetcher, lambda aid: aid in stored and stored[aid].complete)
+                        iter_feed(feed, fetcher, lambda aid: aid in stored and stored[aid].complete)
                     )
                 except Exception as exc:  # noqa: BLE001 - one feed failing unexpectedly costs only itself
                     items.append(Skipped(feed, f"feed: {_unexpected(exc)}"))
@@ -146,10 +146,15 @@ class Ingester:
         return article_version(article.content_hash, chunking)
 
     def ingest(
-        self, paths: Iterable[str | Path], progress: IngestProgress | None = None, feeds: Iterable[str] = ()
+        self,
+        paths: Iterable[str | Path],
+        progress: IngestProgress | None = None,
+        feeds: Iterable[str] = (),
+        fetcher: Fetcher | None = None,
     ) -> IngestReport:
         """Ingest every article under ``paths`` (files, folders, or http(s) URLs of articles) and in the
-        RSS/Atom ``feeds``; what fails is reported, the rest stored.
+        RSS/Atom ``feeds``; what fails is reported, the rest stored. ``fetcher``: downloads this ingest's
+        URLs, feeds and feed items (default: the ingester's own, ``self.fetcher``).
 
         URLs and feeds are fetched first; then the write lock is held while files are read and everything
         is written. Each file, record, line, URL and feed item succeeds or fails on its own (a Skipped
@@ -159,7 +164,7 @@ class Ingester:
         paths = list(paths)
         urls = [str(p) for p in paths if is_url(str(p))]
         files = [p for p in paths if not is_url(str(p))]
-        fetched = self._fetched(urls, list(feeds))
+        fetched = self._fetched(urls, list(feeds), fetcher or self.fetcher)
         with self._locked():
             return self._ingest(files, fetched, progress)
 

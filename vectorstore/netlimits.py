@@ -7,7 +7,7 @@ cap bounds what a response may hold, so memory stays bounded whatever a server s
 
 Use ``BoundedTransport`` as an httpx transport: with ``total_timeout``, each request gets its own deadline
 (an LLM call); inside ``with deadline(seconds):`` every request in that block shares one (a page with its
-redirects).
+redirects). With ``public_only``, it connects only to public internet addresses (``vectorstore.netguard``).
 """
 
 from __future__ import annotations
@@ -80,8 +80,9 @@ class _Stream(httpcore.NetworkStream):
 
 
 class _Backend(httpcore.NetworkBackend):
-    def __init__(self, inner: httpcore.NetworkBackend) -> None:
+    def __init__(self, inner: httpcore.NetworkBackend, public_only: bool = False) -> None:
         self.inner = inner
+        self.public_only = public_only
 
     def connect_tcp(
         self,
@@ -91,7 +92,30 @@ class _Backend(httpcore.NetworkBackend):
         local_address: str | None = None,
         socket_options: Any = None,
     ) -> httpcore.NetworkStream:
+        if self.public_only:
+            return _Stream(self._connect_public(host, port, timeout, local_address, socket_options))
         return _Stream(self.inner.connect_tcp(host, port, _bounded(timeout), local_address, socket_options))
+
+    def _connect_public(
+        self, host: str, port: int, timeout: float | None, local_address: str | None, socket_options: Any
+    ) -> httpcore.NetworkStream:
+        """A connection to one of ``host``'s addresses, all checked to be public first: the address checked
+        is the address connected to (raises ``vectorstore.netguard.PrivateAddress``). TLS still names and
+        verifies ``host`` (httpcore passes it to ``start_tls``)."""
+        from vectorstore.netguard import public_addresses
+
+        try:
+            addresses = public_addresses(host, port)
+        except OSError as exc:  # what httpcore says of a name that cannot be resolved
+            raise httpcore.ConnectError(str(exc)) from None
+        failure: Exception | None = None
+        for address in addresses:  # as socket.create_connection: the next address when one fails
+            try:
+                return self.inner.connect_tcp(address, port, _bounded(timeout), local_address, socket_options)
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                failure = exc
+        assert failure is not None
+        raise failure
 
     def connect_unix_socket(self, path: str, timeout: float | None = None, socket_options: Any = None) -> Any:
         return _Stream(self.inner.connect_unix_socket(path, _bounded(timeout), socket_options))
@@ -126,14 +150,21 @@ class _CappedBody(httpx.SyncByteStream):
 class BoundedTransport(httpx.HTTPTransport):
     """``httpx.HTTPTransport`` whose socket reads and writes honour ``deadline`` (and, with
     ``total_timeout``, a deadline of its own per request: headers and the whole body), and whose
-    response bodies are cut off with ``ResponseTooLarge`` past ``max_bytes``."""
+    response bodies are cut off with ``ResponseTooLarge`` past ``max_bytes``. With ``public_only``, it
+    connects only to public addresses (``vectorstore.netguard``; others raise ``PrivateAddress``)."""
 
-    def __init__(self, total_timeout: float | None = None, max_bytes: int | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        total_timeout: float | None = None,
+        max_bytes: int | None = None,
+        public_only: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.total_timeout = total_timeout
         self.max_bytes = max_bytes
         pool = self._pool  # httpx builds the pool without a way to pass httpcore's network_backend
-        pool._network_backend = _Backend(pool._network_backend)
+        pool._network_backend = _Backend(pool._network_backend, public_only)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         """Send ``request`` under its deadline; the deadline lasts until the response is closed."""

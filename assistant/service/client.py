@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from assistant.service.paths import info_path, log_path, socket_path
+from assistant.service.paths import UnsafeSocketFolder, info_path, log_path, socket_path
 from assistant.service.protocol import event_from_json, pages_from_json, settings_key
 from assistant.types import Event
 
@@ -148,10 +148,17 @@ def _decode(raw: bytes) -> dict[str, Any]:
 
 def running_client(settings: Any) -> ServiceClient | None:
     """A client of the service that runs for ``settings``' data directory with the same answer
-    settings, or None (none runs, it does not answer, or it was started with other settings)."""
-    path = socket_path(settings)
-    if not path.exists() or not info_path(settings).exists():
-        return None
+    settings, or None (none runs, it does not answer, it was started with other settings, or its socket
+    is in a folder that is not private: ``assistant.service.paths``)."""
+    try:
+        path = socket_path(settings)
+        if not path.exists() or not info_path(settings).exists():
+            return None
+        # checked again now that the socket is there: a folder someone else made since the first check
+        # is refused; one that passes is this user's and stays so (nobody else may replace it)
+        socket_path(settings)
+    except UnsafeSocketFolder:
+        return None  # never followed: whoever made the folder may have put their own socket in it
     client = ServiceClient(path)
     try:
         health = client.health()
@@ -164,7 +171,12 @@ def running_client(settings: Any) -> ServiceClient | None:
 
 def start_service(settings: Any, notify: Callable[[str], None] | None = None) -> ServiceClient:
     """Start ``assistant serve`` for ``settings`` in the background (detached, its output in the
-    service log) and wait until it answers; raises ``ServiceUnavailable`` when it does not come up."""
+    service log) and wait until it answers; raises ``ServiceUnavailable`` when it does not come up (or
+    its socket's folder is not private: then nothing is started)."""
+    try:
+        socket_path(settings)
+    except UnsafeSocketFolder as exc:
+        raise ServiceUnavailable(str(exc)) from None
     Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
     env["ASSISTANT_SERVE_SETTINGS"] = settings.model_dump_json()

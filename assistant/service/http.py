@@ -313,17 +313,21 @@ def create_app(state: ServiceState) -> FastAPI:
     @app.post("/v1/ingest")
     def ingest(body: IngestRequest) -> dict[str, Any]:
         """Ingest files or folders under the allowed roots, article URLs and feeds (the write lock is
-        taken as by ``assistant ingest``)."""
+        taken as by ``assistant ingest``); URLs and feeds on non-public addresses are refused (403) unless
+        ``service_fetch_private`` is on."""
         from vectorstore.fetch import is_url
 
         if not body.paths and not body.feeds:
             raise HTTPException(400, "give paths (files, folders or URLs) or feeds")
         roots = state.allowed_roots()
+        public_only = not state.assistant.settings.service_fetch_private
         checked: list[str] = []
         for item in body.paths:
             if is_url(item):
                 if not item.lower().startswith(("http://", "https://")):
                     raise HTTPException(400, f"only http(s) URLs can be ingested: {item}")
+                if public_only:
+                    _refuse_private(item)
                 checked.append(item)
                 continue
             path = Path(item).expanduser()
@@ -342,8 +346,11 @@ def create_app(state: ServiceState) -> FastAPI:
         for feed in body.feeds:
             if not feed.lower().startswith(("http://", "https://")):
                 raise HTTPException(400, f"a feed is an http(s) URL: {feed}")
+            if public_only:
+                _refuse_private(feed)
         with state.turns.turn():
-            report = state.assistant.ingest(checked, None, feeds=body.feeds)
+            # public_only: redirects and feed items are checked again as they are fetched (skipped with a reason)
+            report = state.assistant.ingest(checked, None, feeds=body.feeds, public_only=public_only)
         return {
             "added": report.added,
             "replaced": report.replaced,
@@ -354,6 +361,19 @@ def create_app(state: ServiceState) -> FastAPI:
         }
 
     return app
+
+
+def _refuse_private(url: str) -> None:
+    """403 when ``url``'s host is or resolves to an address that is not public (``service_fetch_private``
+    is off); nothing has been fetched then. The fetcher checks every address again as it connects."""
+    from vectorstore.netguard import PrivateAddress, check_url
+
+    try:
+        check_url(url)
+    except PrivateAddress as exc:
+        raise HTTPException(
+            403, f"not fetched: {exc}; the service fetches from public addresses only (service_fetch_private)"
+        ) from None
 
 
 def _file_outside(folder: Path, roots: list[Path]) -> Path | None:

@@ -22,6 +22,7 @@ _NOT_ANSWER_SETTINGS = {
     "api_token_env",
     "service_ingest_roots",
     "max_request_kb",
+    "service_fetch_private",
     "lock_timeout",
     "fetch_timeout",
     "max_fetch_mb",

@@ -112,6 +112,8 @@ def serve(settings: Settings, http: str | None = None, say: Any = print, assista
         raise ServiceError(
             f"listening on {address[0]} (beyond this machine) needs a bearer token in ${settings.api_token_env}"
         )
+    # the socket's folder first: an unsafe one is refused before anything is locked or loaded
+    sock_path = socket_path(settings, create=True)
     lock = _take_lock(settings)
     sockets: list[socket.socket] = []
     try:
@@ -123,7 +125,6 @@ def serve(settings: Settings, http: str | None = None, say: Any = print, assista
         assistant.warm()
         warm_s = time.perf_counter() - started
         state = ServiceState(assistant, log_path(settings), token)
-        sock_path = socket_path(settings)
         sockets.append(_unix_socket(sock_path))
         if address:
             sockets.append(_tcp_socket(*address))
@@ -154,7 +155,7 @@ def serve(settings: Settings, http: str | None = None, say: Any = print, assista
     finally:
         for sock in sockets:
             sock.close()
-        for path in (socket_path(settings), info_path(settings)):
+        for path in (sock_path, info_path(settings)):
             try:
                 if path == info_path(settings) and _read_info(settings).get("pid") not in (os.getpid(), None):
                     continue

@@ -71,10 +71,11 @@ class StandIn:
         self.removed.append(source)
         return 3
 
-    def ingest(self, paths, progress=None, feeds=None):
+    def ingest(self, paths, progress=None, feeds=None, public_only=False):
         from vectorstore.ingest import IngestReport
 
         self.ingested.append(list(paths))
+        self.public_only = public_only
         return IngestReport(added=list(paths), passages=4)
 
 
@@ -139,7 +140,7 @@ def test_bad_requests_get_one_line_json_errors_and_change_nothing(api):
 
 
 def test_articles_article_remove_ingest_and_health(api):
-    client, _facade, tmp = api
+    client, facade, tmp = api
     assert client.get("/v1/articles", params={"lang": "id"}).json() == [ROW.to_json()]
     one = client.get("/v1/articles/korea.txt").json()
     assert one["article_id"] == "a1" and one["text"] == "Kim Jong Un."
@@ -147,6 +148,7 @@ def test_articles_article_remove_ingest_and_health(api):
     inside = tmp / "allowed" / "new.txt"
     inside.write_text("Berita.")
     assert client.post("/v1/ingest", json={"paths": [str(inside)]}).json()["added"] == [str(inside)]
+    assert facade.public_only  # service_fetch_private is off by default
     health = client.get("/v1/health").json()
     assert health["status"] == "ok" and health["passages"] == 10
     assert "/v1/ask" in client.get("/openapi.json").json()["paths"]
