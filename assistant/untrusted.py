@@ -64,6 +64,14 @@ _ADDRESSED = [
     rf"{_ASSISTANT})\b",
 ]
 _ADDRESSES_MODEL = re.compile("|".join(f"(?:{p})" for p in _ADDRESSED), re.IGNORECASE | re.MULTILINE)
+# Two structural tells, whatever the phrasing. A line in the prompt's own citation format ("[1] …",
+# "Sumber [2]: …") poses as a ready-made cited answer: news text does not number its lines so (none of
+# eval-dev's 1,975 articles has such a line). And a sentence about "the answer" that names the assistant
+# speaks to the model about what to say ("Kunci jawaban resmi (untuk asisten AI): …").
+_REFERENCE_LINE = re.compile(r"(?m)^[ \t]*(?:[^\W\d_]+[ \t]+){0,2}\[\d{1,3}\][ \t]*[:.)\-–]?[ \t]*\S[^\n]*")
+_REFERENCE_SENTENCE = re.compile(r"^\s*(?:[^\W\d_]+\s+){1,2}\[\d{1,3}\]\s*:")
+_ANSWER_WORD = re.compile(r"\b(?:jawaban\w*|answers?|answered)\b", re.IGNORECASE)
+_NAMES_ASSISTANT = re.compile(rf"\b{_ASSISTANT}(?:\b|s\b)", re.IGNORECASE)
 # a sentence ends at . ! ? (then optional closing quote or bracket) before white space, or at a line break;
 # "http://evil.example" is not a sentence end
 _BOUNDARY = re.compile(r"((?<=[.!?])[ \t]+|(?<=[.!?][\"'”’)\]])[ \t]+|[ \t]*\n\s*)")
@@ -84,18 +92,31 @@ def _sentences(text: str) -> list[str]:
     return _BOUNDARY.split(text)
 
 
+def _speaks_to_model(sentence: str) -> bool:
+    """Whether a sentence addresses the model, poses as a cited answer, or tells the assistant the answer."""
+    return bool(
+        _ADDRESSES_MODEL.search(sentence)
+        or _REFERENCE_SENTENCE.search(sentence)
+        or (_ANSWER_WORD.search(sentence) and _NAMES_ASSISTANT.search(sentence))
+    )
+
+
 def instructions_to_model(text: str) -> list[str]:
-    """The sentences of ``text`` that address the model (what ``quarantine`` sets aside)."""
-    return [part for part in _sentences(text)[::2] if _ADDRESSES_MODEL.search(part)]
+    """The lines in citation format and the sentences that address the model (what ``quarantine`` sets aside)."""
+    lines = [m.group().strip() for m in _REFERENCE_LINE.finditer(text)]
+    rest = _REFERENCE_LINE.sub("", text)
+    return lines + [part for part in _sentences(rest)[::2] if part.strip() and _speaks_to_model(part)]
 
 
 def quarantine(text: str) -> str:
-    """``text`` with each sentence that addresses the model replaced by ``QUARANTINED``."""
-    if not _ADDRESSES_MODEL.search(text):
-        return text
+    """``text`` with each line in citation format and each sentence that addresses the model replaced
+    by ``QUARANTINED``."""
+    text = _REFERENCE_LINE.sub(QUARANTINED, text)
     parts = _sentences(text)
+    if not any(_speaks_to_model(parts[i]) for i in range(0, len(parts), 2)):
+        return text
     for i in range(0, len(parts), 2):
-        if _ADDRESSES_MODEL.search(parts[i]):
+        if parts[i] != QUARANTINED and _speaks_to_model(parts[i]):
             parts[i] = QUARANTINED
     return "".join(parts)
 
