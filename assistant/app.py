@@ -223,7 +223,7 @@ class Assistant:
 
             s = self.services
             # the reader's embedding model, when loaded, is shared rather than loaded twice
-            loaded = s.__dict__.get("embedder")
+            loaded = s.built("embedder")
             self.__dict__["writer"] = Services(s.settings, status=s.status, reader=False, warn=s.warn, embedder=loaded)
         return self.__dict__["writer"]
 
@@ -252,8 +252,7 @@ class Assistant:
     def _refresh_reader(self) -> None:
         """A reader opened before a write reads the new state: its indexes are reopened."""
         if self.services.reader and "writer" in self.__dict__:
-            for name in ("keyword", "duplicates", "store", "answerer", "store_root"):
-                self.services.__dict__.pop(name, None)
+            self.services.forget("keyword", "duplicates", "store", "answerer", "store_root")
 
 
 def _article_meta(article: Any) -> dict[str, Any]:

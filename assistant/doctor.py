@@ -272,8 +272,7 @@ class Doctor:
 
     def _close(self, name: str) -> None:
         attr = "keyword" if name == "tokens.sqlite" else "duplicates"
-        index = self.services.__dict__.pop(attr, None)
-        if index is not None:
+        for index in self.services.forget(attr):
             index.close()
 
     def _rebuild(self, store: Any, name: str) -> int:
@@ -284,12 +283,12 @@ class Doctor:
 
             keyword = KeywordIndex(self._index_dir())
             store.registry = keyword.registry
-            self.services.__dict__["keyword"] = keyword  # in use from now on (the store reads its registry)
+            self.services.replace_part("keyword", keyword)  # in use from now on (the store reads its registry)
             return rebuild_keyword(store, keyword)
         from vectorstore.duplicates import DuplicateIndex
 
         duplicates = DuplicateIndex(self._index_dir())
-        self.services.__dict__["duplicates"] = duplicates
+        self.services.replace_part("duplicates", duplicates)
         return rebuild_duplicates(store, duplicates)
 
     # -- the models -----------------------------------------------------------------------------------

@@ -64,6 +64,18 @@ class Services:
         self.problems: list[str] = []  # what was found damaged or missing at open (shown once through warn)
         self.holds_lock = False  # the caller holds the data dir's write lock already (assistant doctor --repair)
 
+    def built(self, name: str) -> Any:
+        """The part ``name`` (``embedder``, ``keyword``, ...) if it has been built, else None (never builds it)."""
+        return self.__dict__.get(name)
+
+    def replace_part(self, name: str, part: Any) -> None:
+        """Use ``part`` as ``name`` from now on (a rebuilt index)."""
+        self.__dict__[name] = part
+
+    def forget(self, *names: str) -> list[Any]:
+        """Drop the built parts ``names`` so that their next use builds them again; returns those dropped."""
+        return [part for name in names if (part := self.__dict__.pop(name, None)) is not None]
+
     def _problem(self, message: str) -> None:
         if message not in self.problems:
             self.problems.append(message)
