@@ -212,8 +212,8 @@ class Settings(BaseSettings):
     request_timeout: float = Field(
         default=120.0,
         gt=0,
-        description="Seconds an LLM call may take: a remote server's whole reply (enforced on the client side), "
-        "or the embedded model's next output.",
+        description="Seconds an LLM call may take, its whole reply: enforced on the client side for a remote "
+        "server, and for the embedded model.",
         json_schema_extra=_tag("llm"),
     )
     threads: int | None = Field(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -22,7 +23,8 @@ from assistant.llm.llama_server import Generation, ServerHandle, register_genera
 
 
 class EmbeddedModelTimeout(TimeoutError):
-    """The embedded model produced nothing within the allowed time (``EmbeddedChatModel.timeout``)."""
+    """The embedded model did not finish within the allowed time (``EmbeddedChatModel.timeout``, the
+    whole call's deadline)."""
 
 
 class EmbeddedModelError(RuntimeError):
@@ -83,12 +85,13 @@ def stream_chunks(
     cancel = generation.cancel
     register_generation(generation)
     generation.worker.start()
+    deadline = None if timeout is None else time.monotonic() + timeout  # for the whole call, not each chunk
     try:
         while True:
             try:
-                item = chunks.get(timeout=timeout)
+                item = chunks.get(timeout=None if deadline is None else max(deadline - time.monotonic(), 0.0))
             except queue.Empty:
-                raise EmbeddedModelTimeout(f"no output from the model within {timeout:g} s") from None
+                raise EmbeddedModelTimeout(f"the model did not finish within {timeout:g} s (request_timeout)") from None
             if item is _DONE:
                 return
             if isinstance(item, _WorkerFailed):

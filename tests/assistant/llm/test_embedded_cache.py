@@ -99,3 +99,32 @@ def test_switch_llm_releases_the_old_model(tmp_path):
     assert freed() is None
     assert held() is None  # the services let go of the old model too
     assert services.settings.llm_model == other
+
+
+class SlowServer:
+    """Sends a token every 0.1 s for 10 s: each token is in time, the whole answer is not."""
+
+    def __init__(self) -> None:
+        self.stopped = threading.Event()
+
+    def handle_chat_completions(self, request, callback):
+        for n in range(100):
+            if callback({"choices": [{"delta": {"content": f"t{n} "}}]}):
+                self.stopped.set()
+                return None
+            time.sleep(0.1)
+        return None
+
+
+def test_the_timeout_is_a_deadline_for_the_whole_answer():
+    import pytest
+
+    from assistant.llm.stream_bridge import EmbeddedModelTimeout
+
+    server = SlowServer()
+    received = 0
+    with pytest.raises(EmbeddedModelTimeout, match="did not finish within 1 s"):
+        for _ in stream_chunks(llama_server.ServerHandle(server=server), {"messages": []}, timeout=1.0):
+            received += 1
+    assert 3 < received < 30  # tokens came, then the deadline ended the call
+    assert server.stopped.wait(5)  # and the generation was cancelled, not left running
