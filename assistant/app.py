@@ -7,7 +7,6 @@ lazily by ``assistant.services.Services`` (heavy libraries load on first use).
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
@@ -133,35 +132,10 @@ class Assistant:
         """Load the embedding model now rather than on the first question."""
         self.services.embedder  # noqa: B018 - the property loads it
 
-    def load_models(self) -> None:
-        """Load both models now, at once: the embedded LLM's weights load natively on a second thread
-        while the embedding model loads here (``benchmarks/service.py`` measures the cold question). A
-        model that fails to load is reported when it is used, as without this."""
-        import threading
-
-        try:
-            load = getattr(self.services.llm, "load", None)  # only the embedded runtime has weights to load
-        except Exception:  # noqa: BLE001 - the answer path reports an LLM that cannot be made
-            load = None
-
-        def load_llm() -> None:
-            with contextlib.suppress(Exception):
-                load()  # type: ignore[misc]
-
-        loader = threading.Thread(target=load_llm, name="load-llm", daemon=True) if load else None
-        if loader is not None:
-            loader.start()
-        try:
-            with contextlib.suppress(Exception):  # raised again, and reported, where the answer needs it
-                self.load_embedder()
-        finally:
-            if loader is not None:
-                loader.join()
-
     def warm(self) -> None:
         """Load the models and process the prompts' common prefix now (the chat does this while the
         user types; the service at start)."""
-        self.load_models()
+        self.load_embedder()
         self.services.warm_llm()
 
     def switch_llm(self, name: str) -> None:

@@ -136,7 +136,6 @@ def run_ask(settings: Settings, question: str, as_json: bool, article_filter: Ar
     assistant = Assistant(settings, reader=True, status=ModelProgress(), warn=_warn)
     if assistant.count() == 0:
         raise AssistantError("the collection is empty; add articles first with: assistant ingest PATH")
-    assistant.load_models()
     if as_json:
         result = assistant.ask(question, article_filter=article_filter)
         if result.llm_error:
