@@ -7,13 +7,15 @@ lazily by ``assistant.services.Services`` (heavy libraries load on first use).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from assistant.settings import Settings
 
 if TYPE_CHECKING:
+    from assistant.news.corpus import NewsArticle
     from assistant.services import Services, StatusFn, WarnFn
     from assistant.types import Answer, Event, Source
     from vectorstore.filters import ArticleFilter
@@ -23,6 +25,16 @@ ArticleOrder = Literal["newest", "title"]
 
 class ArticleNotFound(LookupError):
     """No stored article has that id, source or file name."""
+
+
+@dataclass(frozen=True)
+class ModelRow:
+    """One model as ``assistant models`` lists it."""
+
+    name: str
+    state: str
+    path: str
+    selected: bool = False
 
 
 @dataclass
@@ -185,6 +197,67 @@ class Assistant:
         if not passages:
             raise ArticleNotFound(f"no article {article_id!r} in the collection (see: assistant sources)")
         return rebuild_text(passages)
+
+    # ------------------------------------------------------------------ news
+
+    def news_articles(
+        self, article_filter: ArticleFilter | None = None, progress: Callable[[int, int], None] | None = None
+    ) -> list[NewsArticle]:
+        """The stored articles ``article_filter`` allows, each with its passages (``assistant.news.corpus``),
+        for digests, timelines and followed questions; ``progress(done, total)`` as they are read."""
+        from assistant.news.corpus import load_articles
+
+        return load_articles(self.services.store, self.services.where_for(article_filter), progress)
+
+    def undated_count(self) -> int:
+        """How many stored articles have no date (outside any date window)."""
+        return sum(a.date is None for a in self.services.store.articles().values())
+
+    def embed_query(self, text: str) -> Any:
+        """The query vector of ``text`` (the embedding model loads on first use)."""
+        return self.services.embedder.embed_query(text)
+
+    def watch_folder(self, directory: Path, on_event: Callable[[str, Any], None]) -> Any:
+        """Ingest ``directory``, then keep it applied until interrupted (``assistant.news.watch``)."""
+        from assistant.news.watch import watch_folder
+
+        return watch_folder(self._writer().ingester, directory, on_event)
+
+    # ------------------------------------------------------------------ models
+
+    def models_status(self, verify: bool = False) -> list[ModelRow]:
+        """Each model the assistant can use, whether it is ready (with ``verify``: checked by SHA-256)
+        and where it is, the selected LLM marked."""
+        from assistant.models.catalog import GGUF_MODELS
+        from assistant.models.embedding import e5_problem, hf_cached_model, prepared_e5_path
+        from assistant.models.gguf import gguf_is_ready, verify_gguf
+
+        s = self.settings
+        rows: list[ModelRow] = []
+        if s.embedding_path:
+            rows.append(ModelRow(s.embedding_model, "configured folder", str(s.embedding_path)))
+        elif (cached := hf_cached_model(s.embedding_model)) is not None:
+            rows.append(ModelRow(s.embedding_model, "Hugging Face cache", str(cached)))
+        else:
+            problem = e5_problem(s.model_store, checksums=verify)
+            state = ("verified" if verify else "ready") if problem is None else (
+                problem if problem == "not prepared" else f"DAMAGED: {problem} (run: assistant models prepare)"
+            )
+            rows.append(ModelRow(s.embedding_model, state, str(prepared_e5_path(s.model_store))))
+        for name, spec in GGUF_MODELS.items():
+            path = s.model_store / spec.filename
+            if gguf_is_ready(spec, path):
+                state = "ready" if not verify else ("verified" if verify_gguf(spec, path) else "CORRUPT")
+            else:
+                state = "not prepared"
+            rows.append(ModelRow(name, state, str(path), selected=name == s.llm_model and not s.llm_path))
+        if s.llm_path:
+            rows.append(ModelRow("llm_path", "configured file", str(s.llm_path), selected=True))
+        return rows
+
+    def prepare_models(self) -> tuple[Path, Path]:
+        """Prepare the embedding model and the selected GGUF from their packages; their paths."""
+        return self.services.embedding_path(), self.services.gguf_path()
 
     # ------------------------------------------------------------------ writing
 

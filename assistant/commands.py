@@ -288,39 +288,18 @@ def run_remove(settings: Settings, source: str) -> int:
 
 def run_models(settings: Settings, action: str, verify: bool = False) -> int:
     """``assistant models [status|prepare]``."""
-    from assistant.models.catalog import GGUF_MODELS
-    from assistant.models.embedding import e5_problem, hf_cached_model, prepared_e5_path
-    from assistant.models.gguf import gguf_is_ready, verify_gguf
+    from assistant.app import Assistant
 
+    assistant = Assistant(settings, reader=False, status=ModelProgress(), warn=_warn)
     if action == "prepare":
-        services = _services(settings)
-        emb = services.embedding_path()
-        gguf = services.gguf_path()
+        emb, gguf = assistant.prepare_models()
         out.print(f"embedding model: {emb}\nLLM: {gguf}")
         return 0
     table = Table(title=f"models in {settings.model_store}")
     for col in ("model", "state", "path"):
         table.add_column(col, overflow="fold")
-    if settings.embedding_path:
-        table.add_row(settings.embedding_model, "configured folder", str(settings.embedding_path))
-    elif (cached := hf_cached_model(settings.embedding_model)) is not None:
-        table.add_row(settings.embedding_model, "Hugging Face cache", str(cached))
-    else:
-        problem = e5_problem(settings.model_store, checksums=verify)
-        state = ("verified" if verify else "ready") if problem is None else (
-            problem if problem == "not prepared" else f"DAMAGED: {problem} (run: assistant models prepare)"
-        )
-        table.add_row(settings.embedding_model, state, str(prepared_e5_path(settings.model_store)))
-    for name, spec in GGUF_MODELS.items():
-        path = settings.model_store / spec.filename
-        if gguf_is_ready(spec, path):
-            state = "ready" if not verify else ("verified" if verify_gguf(spec, path) else "CORRUPT")
-        else:
-            state = "not prepared"
-        chosen = " (selected)" if name == settings.llm_model and not settings.llm_path else ""
-        table.add_row(name + chosen, state, str(path))
-    if settings.llm_path:
-        table.add_row("llm_path (selected)", "configured file", str(settings.llm_path))
+    for row in assistant.models_status(verify):
+        table.add_row(row.name + (" (selected)" if row.selected else ""), row.state, row.path)
     out.print(table)
     return 0
 
@@ -384,12 +363,12 @@ def run_eval(settings: Settings, args: Any) -> int:
 
 def run_chat(settings: Settings) -> int:
     """``assistant`` / ``assistant chat``: the Textual chat."""
-    from assistant.services import Services
+    from assistant.app import Assistant
     from assistant.tui.app import AssistantApp
 
     if sys.stdin is None or sys.stdout is None or not sys.stdin.isatty() or not sys.stdout.isatty():
         raise AssistantError("the chat needs a terminal; use --ask QUESTION for scripts", EXIT_USAGE)
-    AssistantApp(Services(settings)).run()
+    AssistantApp(Assistant(settings, reader=False)).run()
     return 0
 
 

@@ -1,4 +1,5 @@
-"""``/digest``, ``/timeline`` and ``/follow`` in the chat: the same results as the CLI, as plain text."""
+"""``/digest``, ``/timeline`` and ``/follow`` in the chat: the same results as the CLI, as plain text,
+through the ``Assistant`` facade."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from assistant.news.render import Line, digest_lines, follow_lines, timeline_lines
 
 if TYPE_CHECKING:
+    from assistant.app import Assistant
     from vectorstore.filters import ArticleFilter
 
 
@@ -19,42 +21,40 @@ def _text(lines: list[Line]) -> str:
     return "\n".join(text for text, _ in lines)
 
 
-def _articles(services: Any, article_filter: ArticleFilter | None) -> list[Any]:
-    from assistant.news.corpus import load_articles
-
-    articles = load_articles(services.store, services.where_for(article_filter))
+def _articles(assistant: Assistant, article_filter: ArticleFilter | None) -> list[Any]:
+    articles = assistant.news_articles(article_filter)
     if not articles:
         shown = article_filter.describe() if article_filter is not None and article_filter.active else "the collection"
         raise NewsError(f"no articles in the window ({shown})")
     return articles
 
 
-def digest_text(services: Any, article_filter: ArticleFilter | None, by_size: bool = False) -> str:
+def digest_text(assistant: Assistant, article_filter: ArticleFilter | None, by_size: bool = False) -> str:
     """The digest of the chat's current filters."""
     from assistant.news.digest import build_digest
 
-    return _text(digest_lines(build_digest(_articles(services, article_filter), by_size=by_size)))
+    return _text(digest_lines(build_digest(_articles(assistant, article_filter), by_size=by_size)))
 
 
-def timeline_text(services: Any, query: str, article_filter: ArticleFilter | None) -> str:
+def timeline_text(assistant: Assistant, query: str, article_filter: ArticleFilter | None) -> str:
     """The timeline of ``query`` within the chat's current filters."""
     from assistant.news.timeline import build_timeline
 
     if not query.strip():
         raise NewsError("usage: /timeline QUERY")
-    articles = _articles(services, article_filter)
-    vector = services.embedder.embed_query(query)
-    timeline = build_timeline(query, articles, vector, services.settings.min_relevance)
+    articles = _articles(assistant, article_filter)
+    vector = assistant.embed_query(query)
+    timeline = build_timeline(query, articles, vector, assistant.settings.min_relevance)
     if not timeline.events:
         raise NewsError(f"nothing in the articles is about {query!r}")
     return _text(timeline_lines(timeline))
 
 
-def follow_text(services: Any, arg: str) -> str:
+def follow_text(assistant: Assistant, arg: str) -> str:
     """``/follow`` (what is new), ``/follow add QUESTION``, ``/follow list``, ``/follow rm N``."""
     from assistant.news.follow import FollowError, FollowList, look
 
-    follows = FollowList(Path(services.settings.data_dir) / "follow.json")
+    follows = FollowList(Path(assistant.settings.data_dir) / "follow.json")
     action, _, rest = arg.strip().partition(" ")
     try:
         if action == "add":
@@ -70,21 +70,20 @@ def follow_text(services: Any, arg: str) -> str:
         raise NewsError("usage: /follow [add QUESTION | list | rm N]")
     if not questions:
         raise NewsError("no followed questions; add one with /follow add QUESTION")
-    articles = _articles(services, None)
+    articles = _articles(assistant, None)
     return _text(
-        follow_lines(look(follows, questions, articles, services.embedder.embed_query, services.settings.min_relevance))
+        follow_lines(look(follows, questions, articles, assistant.embed_query, assistant.settings.min_relevance))
     )
 
 
-def follow_notice(services: Any) -> str | None:
+def follow_notice(assistant: Assistant) -> str | None:
     """After an ingest in the chat: which followed questions have new evidence (nothing is marked seen)."""
-    from assistant.news.corpus import load_articles
     from assistant.news.follow import FollowList, new_evidence
 
-    questions = FollowList(Path(services.settings.data_dir) / "follow.json").load()
+    questions = FollowList(Path(assistant.settings.data_dir) / "follow.json").load()
     if not questions:
         return None
-    articles = load_articles(services.store)
+    articles = assistant.news_articles()
     fresh = [
         i
         for i, q in enumerate(questions, 1)
@@ -92,8 +91,8 @@ def follow_notice(services: Any) -> str | None:
             q["question"],
             set(q.get("seen", [])),
             articles,
-            services.embedder.embed_query(q["question"]),
-            services.settings.min_relevance,
+            assistant.embed_query(q["question"]),
+            assistant.settings.min_relevance,
         )
     ]
     if not fresh:

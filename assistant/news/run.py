@@ -16,6 +16,7 @@ from assistant.present import plural, skipped_lines
 from assistant.terminal import print_json, safe
 
 if TYPE_CHECKING:
+    from assistant.app import Assistant
     from assistant.news.corpus import NewsArticle
     from assistant.settings import Settings
     from vectorstore.filters import ArticleFilter
@@ -24,10 +25,12 @@ def _fail(message: str, code: int = EXIT_ERROR) -> Exception:
     return AssistantError(message, code)
 
 
-def _services(settings: Settings) -> Any:
-    from assistant.commands import _services as make
+def _assistant(settings: Settings) -> Assistant:
+    """The facade the news commands go through (a writer, as ``ingest``: feeds and the watch write)."""
+    from assistant.app import Assistant
+    from assistant.commands import ModelProgress, _warn
 
-    return make(settings)
+    return Assistant(settings, reader=False, status=ModelProgress(), warn=_warn)
 
 
 def _progress() -> Progress:
@@ -42,17 +45,14 @@ def _progress() -> Progress:
     )
 
 
-def _window(services: Any, article_filter: ArticleFilter | None, what: str) -> list[NewsArticle]:
+def _window(assistant: Assistant, article_filter: ArticleFilter | None, what: str) -> list[NewsArticle]:
     """The articles the filter allows, with a progress bar; an empty window is a one-line error."""
-    from assistant.news.corpus import load_articles
-
-    if services.store.count() == 0:
+    if assistant.count() == 0:
         raise _fail("the collection is empty; add articles first with: assistant ingest PATH")
-    where = services.where_for(article_filter)
     with _progress() as progress:
         task = progress.add_task(f"{what}: reading passages", total=None)
-        articles = load_articles(
-            services.store, where, lambda done, total: progress.update(task, completed=done, total=total)
+        articles = assistant.news_articles(
+            article_filter, lambda done, total: progress.update(task, completed=done, total=total)
         )
     if not articles:
         shown = article_filter.describe() if article_filter is not None and article_filter.active else "the collection"
@@ -70,14 +70,14 @@ def run_digest(settings: Settings, article_filter: ArticleFilter | None, as_json
     from assistant.news.digest import build_digest
 
     started = time.perf_counter()
-    services = _services(settings)
-    articles = _window(services, article_filter, "digest")
+    assistant = _assistant(settings)
+    articles = _window(assistant, article_filter, "digest")
     loaded = time.perf_counter()
     digest = build_digest(articles, by_size=by == "size")
     done = time.perf_counter()
     windowed = article_filter is not None and (article_filter.since or article_filter.until)
     # with a date window, undated articles are outside it: count them in the collection
-    undated = sum(a.date is None for a in (services.store.articles().values() if windowed else articles))
+    undated = assistant.undated_count() if windowed else sum(a.date is None for a in articles)
     timings = {
         "read_s": round(loaded - started, 3),
         "group_s": round(done - loaded, 3),
@@ -115,9 +115,9 @@ def run_timeline(settings: Settings, query: str, article_filter: ArticleFilter |
     if not query.strip():
         raise _fail("the query is empty", 2)
     started = time.perf_counter()
-    services = _services(settings)
-    articles = _window(services, article_filter, "timeline")
-    vector = services.embedder.embed_query(query)
+    assistant = _assistant(settings)
+    articles = _window(assistant, article_filter, "timeline")
+    vector = assistant.embed_query(query)
     timeline = build_timeline(query, articles, vector, settings.min_relevance)
     elapsed = round(time.perf_counter() - started, 3)
     if not timeline.events:
@@ -181,9 +181,9 @@ def run_follow(settings: Settings, action: str, value: list[str], as_json: bool)
         return 0
     if not questions:
         raise _fail('no followed questions; add one with: assistant follow add "QUESTION"', 2)
-    services = _services(settings)
-    articles = _window(services, None, "follow")
-    report = look(follows, questions, articles, services.embedder.embed_query, settings.min_relevance)
+    assistant = _assistant(settings)
+    articles = _window(assistant, None, "follow")
+    report = look(follows, questions, articles, assistant.embed_query, settings.min_relevance)
     if as_json:
         print_json(
             [
@@ -241,7 +241,7 @@ def run_feeds(settings: Settings, action: str, value: str | None) -> int:
     if not feeds:
         raise _fail("no feeds to refresh; subscribe with: assistant feeds add URL", 2)
     urls = [f["url"] for f in feeds]
-    report = _services(settings).ingester.ingest([], feeds=urls)
+    report = _assistant(settings).ingest([], feeds=urls)
     failed = {s.path: s.reason for s in report.skipped}
     results = {u: failed.get(u, "ok") for u in urls}
     subs.record(results)
@@ -256,12 +256,10 @@ def run_feeds(settings: Settings, action: str, value: str | None) -> int:
 
 def run_watch(settings: Settings, directory: str) -> int:
     """``assistant ingest --watch DIR``: ingest the folder, then keep it applied, with a live status line."""
-    from assistant.news.watch import watch_folder
-
     path = Path(directory)
     if not path.is_dir():
         raise _fail(f"not a folder: {directory}", 2)
-    ingester = _services(settings).ingester
+    assistant = _assistant(settings)
     with err.status("watching…") as status:
 
         def on_event(line: str, counts: Any) -> None:
@@ -270,7 +268,7 @@ def run_watch(settings: Settings, directory: str) -> int:
                 err.print(Text(safe(line), style=style))
             status.update(counts.line(path.resolve()))
 
-        counts = watch_folder(ingester, path, on_event)
+        counts = assistant.watch_folder(path, on_event)
     out.print(counts.line(path.resolve()).split(" · ")[0])
     return 0
 

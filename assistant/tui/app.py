@@ -52,7 +52,6 @@ class AssistantApp(App[None]):
         if not isinstance(assistant, Assistant):
             assistant = Assistant(assistant.settings, services=assistant)
         self.assistant = assistant
-        self.services = assistant.services  # the news commands' parts (digest, timeline, follow)
         self.conversations = ConversationStore(assistant.settings.data_dir / "conversations")
         self.conversation = Conversation()
         self.phase = "starting"
@@ -389,11 +388,11 @@ class AssistantApp(App[None]):
 
         try:
             if kind == "digest":
-                text = chat.digest_text(self.services, self.article_filter, by_size=arg.strip() == "size")
+                text = chat.digest_text(self.assistant, self.article_filter, by_size=arg.strip() == "size")
             elif kind == "timeline":
-                text = chat.timeline_text(self.services, arg, self.article_filter)
+                text = chat.timeline_text(self.assistant, arg, self.article_filter)
             else:
-                text = chat.follow_text(self.services, arg)
+                text = chat.follow_text(self.assistant, arg)
         except chat.NewsError as exc:
             self.call_from_thread(self.notify, str(exc), severity="warning", markup=False)
             return
@@ -442,7 +441,7 @@ class AssistantApp(App[None]):
         from assistant.news.chat import follow_notice
 
         try:
-            notice = follow_notice(self.services)
+            notice = follow_notice(self.assistant)
         except Exception:  # noqa: BLE001 - a notice must never break the chat
             return
         if notice:

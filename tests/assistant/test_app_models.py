@@ -25,3 +25,15 @@ def test_a_given_services_takes_the_models_itself():
     assert Assistant(services.settings, services=services).services.llm is llm
     with pytest.raises(TypeError, match="Services"):
         Assistant(services.settings, services=services, llm=StandIn())
+
+
+def test_models_status_lists_each_model_with_its_state_and_the_selected_one(tmp_path):
+    from assistant.models.catalog import GGUF_MODELS
+    from assistant.settings import load_settings
+
+    settings = load_settings(data_dir=str(tmp_path / "data"), models_dir=str(tmp_path / "models"))
+    rows = Assistant(settings).models_status()
+    assert [r.name for r in rows] == [settings.embedding_model, *GGUF_MODELS]
+    assert {r.state for r in rows[1:]} == {"not prepared"}  # (e5 may sit in a Hugging Face cache elsewhere)
+    assert [r.name for r in rows if r.selected] == [settings.llm_model]
+    assert not (tmp_path / "data").exists()  # looking prepares nothing and creates nothing
