@@ -2,7 +2,9 @@
 
 Every route goes through the ``Assistant`` facade. Questions and ingests take turns on the one model
 (``Turns``): a waiting question is told its position. Errors are JSON ``{"error": "..."}`` with a
-status code, never a traceback.
+status code, never a traceback. (Over 400 lines: the routes, the guard they share, the turn queue and
+the two answer shapes, streamed and whole, with their cancellation; each route is short, and the
+request checks sit beside the route they guard.)
 """
 
 from __future__ import annotations
