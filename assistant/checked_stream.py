@@ -19,6 +19,11 @@ from vectorstore.text import sentence_spans
 _WORD_START = re.compile(r"\s+\S*$")
 
 
+def _between(space: str) -> str:
+    """The white space between two sentences, runs of spaces made one as in ``strip_links``."""
+    return re.sub(r"[ \t]{2,}", " ", space)
+
+
 class CheckedStream:
     """Feed the model's chunks; get back the text that may be shown now. ``text`` is the whole answer
     shown so far, which is the final answer once the stream is flushed."""
@@ -75,7 +80,7 @@ class CheckedStream:
             cut = bracket
         word = _WORD_START.search(sentence[:cut])
         cut = word.start() if word else 0
-        ready = self._raw[:first] + strip_link_text(sentence[:cut])
+        ready = _between(self._raw[:first]) + strip_link_text(sentence[:cut])
         if not ready.startswith(self._shown) or len(ready) <= len(self._shown):
             return ""
         more = ready[len(self._shown) :]
@@ -84,7 +89,7 @@ class CheckedStream:
 
     def _settle(self, first: int, last: int) -> str:
         """The rest of the ended sentence at ``first:last``, in its final form."""
-        whole = self._raw[:first] + repair_citations(
+        whole = _between(self._raw[:first]) + repair_citations(
             strip_link_text(self._raw[first:last]), self.passages, self.known
         )
         shown, self._shown = self._shown, ""
@@ -92,5 +97,5 @@ class CheckedStream:
             return whole[len(shown) :]
         # repair would change text already shown (not expected: markers are held back); keep what was
         # shown and add the rest unrepaired, so that the final answer is still what was streamed
-        plain = self._raw[:first] + strip_link_text(self._raw[first:last])
+        plain = _between(self._raw[:first]) + strip_link_text(self._raw[first:last])
         return plain[len(shown) :] if plain.startswith(shown) else ""
