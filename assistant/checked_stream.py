@@ -80,7 +80,10 @@ class CheckedStream:
             cut = bracket
         word = _WORD_START.search(sentence[:cut])
         cut = word.start() if word else 0
-        ready = _between(self._raw[:first]) + strip_link_text(sentence[:cut])
+        # a period that ends the prose may still get a marker put before it ("PBSI. [2]" is repaired
+        # to "PBSI [1]."): it waits with the markers
+        prose = strip_link_text(sentence[:cut]).rstrip(".!?。！？")
+        ready = _between(self._raw[:first]) + prose
         if not ready.startswith(self._shown) or len(ready) <= len(self._shown):
             return ""
         more = ready[len(self._shown) :]

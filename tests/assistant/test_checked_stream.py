@@ -21,6 +21,8 @@ ANSWERS = [
     "Lihat https://evil.example/a?b=c untuk rinciannya [2]. Baca [di sini](http://evil.example/x) sekarang.",
     "Kim Jong Un memerintahkan pengiriman pasukan. [2] [1] Itu terjadi di Kursk [9].",
     "Harga naik 10.000 rupiah [1]\nKim Jong Un memerintahkan [2]",
+    # the marker after the period, pointing at the wrong passage: repaired to "… Kursk [2]."
+    "Kim Jong Un memerintahkan pengiriman pasukan ke wilayah Kursk. [1] Itu diakui pada April 2025.",
     "",
 ]
 
@@ -47,11 +49,15 @@ def test_what_streams_is_the_final_checked_answer(text):
         assert "".join(_stream(text, seed)).strip() == expected
 
 
-def test_a_wrong_citation_is_never_shown():
+@pytest.mark.parametrize("text", [ANSWERS[0], ANSWERS[4]])
+def test_a_wrong_citation_is_never_shown(text):
     # the sentence names Kim Jong Un and Kursk, found only in passage 2: [1] is repaired to [2]
-    shown = _stream(ANSWERS[0], 3)
-    first = "".join(shown).split(". ")[0]
-    assert first.endswith("[2]") and not any("[1]" in chunk for chunk in shown[: len(shown) // 2])
+    for seed in range(20):
+        shown = _stream(text, seed)
+        first = "".join(shown).split(". ")[0]
+        assert first.endswith("[2]"), shown
+        upto = next(i for i, chunk in enumerate(shown) if "[2]" in chunk)
+        assert not any("[1]" in chunk for chunk in shown[:upto])
 
 
 def test_links_are_never_shown_and_link_text_is_kept():
