@@ -3,8 +3,9 @@ pointed at the passage that supports it, so that what the user watches appear is
 answer says, with the same citation numbers.
 
 Prose is shown as it comes, one word behind; a sentence's citation markers (and anything after its
-first ``[``) are held until the sentence has ended, because only then can the marker be checked
-against the passages (``citations.repair_citations``). Links are removed from each word once it is
+first ``[``, and the period that may end it) are held until the sentence has ended, because only then
+can the marker be checked against the passages (``citations.repair_citations``, which puts a repaired
+marker before the period). Links are removed from each word once it is
 complete (``untrusted.strip_link_text``); a markdown link ``[text](url)`` is held with the ``[``.
 """
 
