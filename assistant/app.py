@@ -140,6 +140,11 @@ class Assistant:
         sources = answerer.passages(query, self.services.where_for(article_filter))
         return sources[:k] if k else sources
 
+    def use_retriever(self, mode: str) -> None:
+        """Retrieve with these legs from the next question on: ``hybrid`` (the default), ``dense`` or
+        ``keyword`` (to evaluate one leg alone)."""
+        self.services.answerer.retriever = self.services.retriever(mode)
+
     def load_embedder(self) -> None:
         """Load the embedding model now rather than on the first question."""
         self.services.embedder  # noqa: B018 - the property loads it

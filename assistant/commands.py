@@ -88,13 +88,6 @@ class ModelProgress:
                 self.progress = None
 
 
-def _services(settings: Settings, reader: bool = False) -> Any:
-    """The parts for a command; a ``reader`` (ask, sources) creates and changes nothing in the data dir."""
-    from assistant.services import Services
-
-    return Services(settings, status=ModelProgress(), reader=reader, warn=_warn)
-
-
 def _warn(message: str) -> None:
     err.print(Text(f"assistant: warning: {safe(message)}", style="yellow"))
 
@@ -328,19 +321,19 @@ def run_eval(settings: Settings, args: Any) -> int:
         settings = settings.model_copy(update={"collection": "eval-" + corpus.resolve().name})
     mode = "retrieval" if args.retrieval_only else "answers"
     pred_path = Path(args.out or f"eval-{mode}-{settings.collection}.jsonl")
-    services = _services(settings)
+    from assistant.app import Assistant
+
+    assistant = Assistant(settings, reader=False, status=ModelProgress(), warn=_warn)
     with _ingest_progress() as bar:
-        report = services.ingester.ingest([corpus], bar)
+        report = assistant.ingest([str(corpus)], bar)
     err.print(f"corpus: {len(report.unchanged)} unchanged, {report.articles_written} ingested")
     if args.retrieval_only:
-        answerer = services.answerer
-        answerer.retriever = services.retriever(args.retriever)
+        assistant.use_retriever(args.retriever)
 
         def answer_fn(question: str) -> Answer:
-            sources = answerer.passages(question)
-            return Answer(question, "", False, [], sources, detect_language(question))
+            return Answer(question, "", False, [], assistant.search(question), detect_language(question))
     else:
-        answer_fn = services.answerer.ask
+        answer_fn = assistant.ask
     progress = Progress(
         TextColumn("questions"),
         BarColumn(),

@@ -7,7 +7,6 @@ from types import SimpleNamespace
 
 import pytest
 
-from assistant import commands
 from assistant.chain import Answer, Event, Source
 from assistant.cli import main
 from assistant.terminal import safe
@@ -43,7 +42,6 @@ def hostile_services(monkeypatch):
     article = StoredArticle("a1", "/x/" + HOSTILE, HOSTILE, None, "id", "h", "400/80", 1, 1, outlet=HOSTILE)
     store = SimpleNamespace(count=lambda: 1, articles=lambda: {"a1": article}, get_passages=lambda ids: [])
     services = SimpleNamespace(store=store, answerer=HostileAnswerer(), where_for=lambda f: None, reader=True)
-    monkeypatch.setattr(commands, "_services", lambda s, **kw: services)
     monkeypatch.setattr("assistant.services.Services", lambda *a, **kw: services)  # what the facade builds
 
 
