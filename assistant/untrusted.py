@@ -113,9 +113,7 @@ def quarantine(text: str) -> str:
     by ``QUARANTINED``."""
     text = _REFERENCE_LINE.sub(QUARANTINED, text)
     parts = _sentences(text)
-    if not any(_speaks_to_model(parts[i]) for i in range(0, len(parts), 2)):
-        return text
-    for i in range(0, len(parts), 2):
+    for i in range(0, len(parts), 2):  # each sentence is judged once
         if parts[i] != QUARANTINED and _speaks_to_model(parts[i]):
             parts[i] = QUARANTINED
     return "".join(parts)
