@@ -4,8 +4,8 @@
   date for "kapan", a name for "siapa"), and says something the question did not already say ("The Liber
   servitoris was authored by [1]." fails).
 - ``grounded``: every number in the answer occurs in a passage it cites (numbers normalised: "2,1 triliun"
-  = "2.1 trillion", "27/4/2025" holds 27, 4 and 2025), and, when the answer is in the passages' language,
-  every name (a capitalised word inside a sentence) too.
+  = "2.1 trillion", "27/4/2025" holds 27, 4 and 2025; a passage's number words count, "पांच" for 5), and,
+  when the answer is in the passages' language, every name (a capitalised word inside a sentence) too.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import unicodedata
 from collections.abc import Callable
 
 from assistant.answer_type import AnswerType
+from assistant.number_words import word_values
 from assistant.types import Check
 
 _MARKER = re.compile(r"\[\s*\d+(?:\s*[,;-]\s*\d+)*\s*\]")
@@ -53,15 +54,18 @@ _DATE_WORDS = re.compile(
 )
 
 
+_ARABIC_SEPARATORS = str.maketrans({"\u066b": ".", "\u066c": ","})  # Arabic decimal and thousands signs
+
+
 def _plain(text: str) -> str:
-    return unicodedata.normalize("NFKC", _MARKER.sub(" ", text))
+    return unicodedata.normalize("NFKC", _MARKER.sub(" ", text)).translate(_ARABIC_SEPARATORS)
 
 
 def number_values(text: str) -> set[float]:
     """Every value the numbers of ``text`` can stand for: "2.100" is 2100 with a thousands dot or 2.1 with
     a decimal point, "2,1" is 2.1 with a decimal comma; each reading is kept, so that an answer written
     with another convention than its passage still matches. Digits joined by other signs ("27/4/2025")
-    count apart."""
+    count apart. Digits of other scripts (Devanagari "५", Arabic-Indic "٥", Thai "๕") are read as theirs."""
     values: set[float] = set()
     for match in _NUMBER.finditer(_plain(text)):
         raw = re.sub(r"[\u00a0\u202f ]", "", match.group())
@@ -159,7 +163,8 @@ def check_grounded(answer: str, question: str, cited: list[str], same_language: 
     if not cited:
         return Check("grounded", False, "the answer cites no passage")
     haystack = unicodedata.normalize("NFKC", " ".join(cited)).lower()
-    passage_values = number_values(" ".join(cited)) | number_values(question)
+    # a passage may write the answer's number as a word ("पांच चरणों में" for "5 phases")
+    passage_values = number_values(" ".join(cited)) | word_values(" ".join(cited)) | number_values(question)
     missing = [raw for raw, values in _answer_numbers(answer) if not values & passage_values]
     if same_language:
         words = {w for w in _WORD.findall(haystack)}

@@ -55,3 +55,50 @@ def test_month_names_are_not_taken_for_names():
 def test_an_answer_without_citation_is_not_grounded():
     checks = check_answer("Kim Jong Un.", "Siapa?", "person", [], True)
     assert [c.name for c in checks if not c.ok] == ["grounded"]
+
+
+HINDI_METRO = "यह 1980 और 1984 के बीच पांच चरणों में खोला गया था, और यह ब्रिटेन की पहली शहरी लाइट रेल ट्रान्जिट प्रणाली थी"
+
+
+def test_a_digit_is_grounded_by_the_same_number_written_as_a_word():
+    # t0409: the Hindi passage writes 5 as पांच; an invented 6 still fails
+    question = "How many phases was the Metro opened in between 1980 and 1984?"
+    assert check_grounded(
+        "The Metro opened in 1980 and 1984, with 5 phases in total [1].", question, [HINDI_METRO], False
+    ).ok
+    bad = check_grounded("The Metro opened in 6 phases [1].", question, [HINDI_METRO], False)
+    assert not bad.ok and "6" in bad.detail
+
+
+@pytest.mark.parametrize(
+    ("answer", "passage"),
+    [
+        ("5 [1]", "Es wurde in fünf Phasen eröffnet."),
+        ("17 [1]", "Se construyó en diecisiete meses."),
+        ("20 [1]", "Sebanyak dua puluh orang hadir."),
+        ("12 [1]", "Ο σταθμός έχει δώδεκα αποβάθρες."),
+        ("5 [1]", "Открыт в пяти этапах."),
+        ("5 [1]", "افتتح على خمس مراحل"),
+        ("15 [1]", "Có mười lăm nhà ga."),
+        ("17 [1]", "共有十七个站"),
+        ("350 [1]", "长三百五十米"),
+        ("15 [1]", "มีสิบห้าสถานี"),
+        ("100 [1]", "Yüz yıl sürdü."),
+        ("1000 [1]", "Il y avait mille soldats."),
+        ("90 [1]", "quatre-vingt-dix ans"),
+        ("3 million [1]", "tiga juta jiwa"),
+    ],
+)
+def test_number_words_of_each_language_ground_digits(answer, passage):
+    assert check_grounded(answer, "?", [passage], False).ok
+
+
+def test_a_number_word_in_the_answer_is_grounded_by_digits():
+    assert check_grounded("It opened in five phases [1].", "How many phases?", ["opened in 5 phases"], True).ok
+
+
+def test_other_scripts_digits_and_arabic_separators_are_read_as_values():
+    assert {1980.0, 5.0} <= number_values("१९८० और ५")
+    assert 2568.0 in number_values("๒๕๖๘")
+    assert 3.5 in number_values("٣٫٥ مليون")
+    assert 1234.0 in number_values("١٬٢٣٤")
