@@ -38,6 +38,19 @@ _NUMBER_WORDS = re.compile(
     r"|หนึ่ง|สอง|สาม|สี่|ห้า|สิบ|ร้อย|พัน|ล้าน",
     re.IGNORECASE,
 )
+# Ordinals say a rank ("second", "kedua", "zweitgrößte", "ikinci", "第二"): a number for a rank question.
+_ORDINALS = re.compile(
+    r"(?<!\w)(\d+(st|nd|rd|th|e|er|ème|º|ª|\.)|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|"
+    r"tenth|pertama|ke ?(dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh)\w*|"
+    r"(erst|zweit|dritt|viert|fünft|sechst|siebt|acht|neunt|zehnt)\w*|"
+    r"primer[oa]?|segund[oa]|tercer[oa]?|cuart[oa]|quint[oa]|primeir[oa]|terceir[oa]|secondo|terzo|"
+    r"premi[eè]re?|deuxième|troisième|second[e]?|eerste|tweede|derde|vierde|"
+    r"primul|prima|al (doilea|treilea|patrulea)|a (doua|treia|patra)|"
+    r"\w+(inci|ıncı|uncu|üncü)|thứ (nhất|nhì|hai|ba|tư|năm)|"
+    r"перв\w+|втор\w+|трет\w+|четв[её]рт\w+|пят\w+|πρώτ\w+|δεύτερ\w+|τρίτ\w+)(?!\w)"
+    r"|第[一二三四五六七八九十]|الأول|الثاني|الثالث|ثاني|ثالث|पहल|दूसर|तीसर|ที่(หนึ่ง|สอง|สาม)",
+    re.IGNORECASE,
+)
 _DATE_WORDS = re.compile(
     r"(?<!\w)(januari|februari|maret|april|mei|juni|juli|agustus|september|oktober|november|desember|"
     r"january|february|march|may|june|july|august|october|december|"
@@ -127,13 +140,21 @@ def check_type(answer: str, question: str, kind: AnswerType, common: CommonWords
     text = " ".join(new)
     if kind == "date" and not (re.search(r"\d", text) or _DATE_WORDS.search(text)):
         return Check("answer_type", False, "the question asks when; the answer gives no date or time")
-    if kind == "number" and not (re.search(r"\d", text) or _NUMBER_WORDS.search(text)):
+    if kind == "number" and not (
+        re.search(r"\d", text) or _NUMBER_WORDS.search(text) or _new_ordinal(answer, question)
+    ):
         return Check("answer_type", False, "the question asks how many or how much; the answer gives no number")
     if kind in ("person", "organisation", "place") and not _UNCASED_SCRIPT.search(answer):
         asked = _words(question)
         if not any(name.lower() not in asked for name in _names(answer) + _leading_names(answer)):
             return Check("answer_type", False, f"the question asks for a {kind}; the answer names none")
     return Check("answer_type", True)
+
+
+def _new_ordinal(answer: str, question: str) -> bool:
+    """The answer states a rank ("second", "thứ hai", "1st") that the question does not."""
+    asked = _plain(question).lower()
+    return any(m.group().lower() not in asked for m in _ORDINALS.finditer(_plain(answer)))
 
 
 def _leading_names(answer: str) -> list[str]:

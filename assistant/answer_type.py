@@ -21,11 +21,17 @@ _TABLE: list[tuple[AnswerType, str]] = [
     # dates and times
     ("date", _W + r"(what|which) (year|month|day|date|century|decade|time)\b"),
     ("date", r"\b(when|in what year|since when|how long ago)\b"),
-    ("date", _W + r"(kapan|bilamana|sejak kapan|tahun berapa|pada tahun berapa|tanggal berapa|bulan apa|"
-     r"tahun apa|pukul berapa|jam berapa|abad ke ?berapa|hari apa)"),
+    (
+        "date",
+        _W + r"(kapan|bilamana|sejak kapan|tahun berapa|pada tahun berapa|tanggal berapa|bulan apa|"
+        r"tahun apa|pukul berapa|jam berapa|abad ke ?berapa|hari apa)",
+    ),
     ("date", r"\b(wann|in welchem jahr|seit wann|welchem jahrhundert)\b"),
-    ("date", r"(cuándo|cuando|en qué año|en que año|qué año|en qué fecha|quand|en quelle année|quando|em que ano|"
-     r"in che anno|wanneer|in welk jaar)"),
+    (
+        "date",
+        r"(cuándo|cuando|en qué año|en que año|qué año|en qué fecha|quand|en quelle année|quando|em que ano|"
+        r"in che anno|wanneer|in welk jaar)",
+    ),
     ("date", r"(când|în ce an|ce an)"),
     ("date", r"(когда|в каком году|какого года|в каком веке)"),
     ("date", r"(πότε|ποιο έτος|ποια χρονιά|ποιον αιώνα)"),
@@ -35,9 +41,24 @@ _TABLE: list[tuple[AnswerType, str]] = [
     ("date", r"(متى|في أي سنة|في أي عام|أي سنة|أي عام)"),
     ("date", r"(कब|किस वर्ष|किस साल|कौन से वर्ष)"),
     ("date", r"(เมื่อใด|เมื่อไร|เมื่อไหร่|ปีใด|ปีอะไร|ช่วงใด)"),
+    # ranks ("where is Brazil ranked", "welchen Rang"): an ordinal, not a place
+    ("number", r"\b(where|what|which|how) .{0,60}\b(rank|ranks|ranked|ranking)\b|\b(what|which) (rank|ranking)\b"),
+    ("number", _W + r"(peringkat|urutan|ranking) (ke ?)?(berapa|mana|apa)"),
+    ("number", r"\b(welche[nmrs]? rang|rangliste|platzierung)"),
+    ("number", r"((qué|cuál|qual|quale) (posición|posição|posizione|rango)|quel(le)? (rang|position))"),
+    ("number", r"(на каком месте|какое место заним|какое место занял)"),
+    ("number", r"(κατάταξη|κατατάσσεται)"),
+    ("number", r"(xếp hạng|hạng mấy|đứng thứ)"),
+    ("number", r"(排名|第几|排第)"),
+    ("number", r"(في أي مرتبة|ما ترتيب|ما مرتبة)"),
+    ("number", r"(रैंक)"),
+    ("number", r"(อันดับ)"),
     # numbers and quantities
-    ("number", r"\b(how (many|much|long|far|big|large|old|tall|high|deep|often)|what (percent|percentage|number|"
-     r"amount|proportion|share|size))\b"),
+    (
+        "number",
+        r"\b(how (many|much|long|far|big|large|old|tall|high|deep|often)|what (percent|percentage|number|"
+        r"amount|proportion|share|size))\b",
+    ),
     ("number", _W + r"(berapa|seberapa)"),
     ("number", r"\b(wie (viele?|groß|lange|hoch|weit|alt|oft)|wieviele?)\b"),
     ("number", r"(cuántos|cuántas|cuánto|cuánta|combien|quantos|quantas|quanto|quanta|hoeveel)"),
@@ -51,10 +72,16 @@ _TABLE: list[tuple[AnswerType, str]] = [
     ("number", r"(कितने|कितनी|कितना)"),
     ("number", r"(เท่าไร|เท่าไหร่|กี่)"),
     # organisations (before person: "which organisation" is not "who")
-    ("organisation", r"\b(what|which) (organi[sz]ation|company|party|team|club|agency|institution|group|firm|"
-     r"university|school|network|body|entity|council|union|association)\b"),
-    ("organisation", _W + r"(organisasi|perusahaan|partai|klub|tim|lembaga|instansi|badan|universitas|"
-     r"kesebelasan|kelompok|institusi|perserikatan|persatuan) (apa|mana|apakah)"),
+    (
+        "organisation",
+        r"\b(what|which) (organi[sz]ation|company|party|team|club|agency|institution|group|firm|"
+        r"university|school|network|body|entity|council|union|association)\b",
+    ),
+    (
+        "organisation",
+        _W + r"(organisasi|perusahaan|partai|klub|tim|lembaga|instansi|badan|universitas|"
+        r"kesebelasan|kelompok|institusi|perserikatan|persatuan) (apa|mana|apakah)",
+    ),
     ("organisation", r"(welche[rsmn]? (organisation|firma|partei|unternehmen|universität|mannschaft))"),
     ("organisation", r"((qué|cuál) (organización|empresa|compañía|partido|equipo|universidad))"),
     ("organisation", r"(какая (организация|компания|партия|команда)|какой (университет|клуб))"),
@@ -76,8 +103,11 @@ _TABLE: list[tuple[AnswerType, str]] = [
     ("person", r"(ใคร)"),
     # places
     ("place", r"\b(where|what (country|city|place|region|state|river|province|town|island|continent|location))\b"),
-    ("place", _W + r"(di mana|dimana|ke mana|kemana|dari mana|darimana|mana|negara apa|kota apa|provinsi apa|"
-     r"daerah apa|wilayah apa|pulau apa|tempat apa|di negara|di kota)"),
+    (
+        "place",
+        _W + r"(di mana|dimana|ke mana|kemana|dari mana|darimana|mana|negara apa|kota apa|provinsi apa|"
+        r"daerah apa|wilayah apa|pulau apa|tempat apa|di negara|di kota)",
+    ),
     ("place", r"\b(wo|wohin|woher|in welche[mrn]? (land|stadt|region))\b"),
     ("place", r"(dónde|donde|adónde|où|onde|dove|waar)"),
     ("place", r"(unde|în ce (țară|oraș))"),

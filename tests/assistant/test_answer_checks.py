@@ -102,3 +102,21 @@ def test_other_scripts_digits_and_arabic_separators_are_read_as_values():
     assert 2568.0 in number_values("๒๕๖๘")
     assert 3.5 in number_values("٣٫٥ مليون")
     assert 1234.0 in number_values("١٬٢٣٤")
+
+
+@pytest.mark.parametrize(
+    ("answer", "question"),
+    [
+        ("Brasilien is ranked second globally in soybean production. [1]", "Where is Brazil ranked globally?"),
+        ("Der Flughafen ist der drittgrößte der Welt [1].", "Welchen Rang hat der Flughafen?"),
+        ("Brasil berada di peringkat kedua [1].", "Peringkat berapa Brasil?"),
+        ("Brazil ranks 2nd [1].", "Where is Brazil ranked?"),
+        ("Türkiye ikinci sırada [1].", "Türkiye kaçıncı sırada?"),
+    ],
+)
+def test_an_ordinal_answers_a_rank_question(answer, question):
+    assert check_type(answer, question, "number").ok
+
+
+def test_a_rank_answer_without_an_ordinal_fails():
+    assert not check_type("Brazil is a big soybean producer [1].", "Where is Brazil ranked?", "number").ok

@@ -35,3 +35,19 @@ from assistant.answer_type import answer_type
 )
 def test_question_words(question, kind):
     assert answer_type(question) == kind
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Where is Brazil ranked globally in soybean production?", "number"),  # t0233: a rank, not a place
+        ("Welchen Rang hat der Flughafen in der Liste der größten Flughäfen?", "number"),
+        ("Peringkat berapa Brasil dalam produksi kedelai?", "number"),
+        ("Бразилия на каком месте по производству сои?", "number"),
+        ("巴西大豆产量排名第几?", "number"),
+        ("Where is the Eiffel Tower?", "place"),
+        ("What position does he play?", "other"),
+    ],
+)
+def test_rank_questions_ask_for_a_number(question, kind):
+    assert answer_type(question) == kind
