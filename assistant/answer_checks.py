@@ -15,6 +15,7 @@ import unicodedata
 from collections.abc import Callable
 
 from assistant.answer_type import AnswerType
+from assistant.dangling import dangling_word
 from assistant.number_words import word_values
 from assistant.types import Check
 
@@ -113,6 +114,11 @@ def _names(text: str) -> list[str]:
 
 
 CommonWords = Callable[[list[str]], set[str]]
+# English function words: they say nothing new even where the collection, mostly in other languages, does
+# not call them frequent ("The branch … that deals …": neither "The" nor "that" is an answer).
+_FUNCTION_WORDS = frozenset(
+    "the its that which this these those with from were been have also there their into they them".split()  # noqa: SIM905
+)
 
 
 def _new_content(answer: str, question: str, common: CommonWords | None = None) -> set[str]:
@@ -125,7 +131,11 @@ def _new_content(answer: str, question: str, common: CommonWords | None = None) 
     new = set()
     for word in words:
         low = word.lower()
-        if low in asked or (low in frequent and not word[:1].isupper() and not word.isdigit()):
+        if (
+            low in asked
+            or low in _FUNCTION_WORDS
+            or (low in frequent and not word[:1].isupper() and not word.isdigit())
+        ):
             continue
         if len(word) >= 4 or word.isdigit() or word[:1].isupper() or _UNCASED_SCRIPT.search(word):
             new.add(low)
@@ -133,7 +143,10 @@ def _new_content(answer: str, question: str, common: CommonWords | None = None) 
 
 
 def check_type(answer: str, question: str, kind: AnswerType, common: CommonWords | None = None) -> Check:
-    """The answer holds something of ``kind`` and something the question did not say."""
+    """The answer holds something of ``kind`` and something the question did not say, and none of its
+    sentences stops where the entity should be ("… was authored by [1].")."""
+    if (word := dangling_word(answer)) is not None:
+        return Check("answer_type", False, f"a sentence ends in '{word}': the answer leaves out what was asked")
     new = _new_content(answer, question, common)
     if not new:
         return Check("answer_type", False, "the answer only repeats the question")

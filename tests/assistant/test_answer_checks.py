@@ -120,3 +120,47 @@ def test_an_ordinal_answers_a_rank_question(answer, question):
 
 def test_a_rank_answer_without_an_ordinal_fails():
     assert not check_type("Brazil is a big soybean producer [1].", "Where is Brazil ranked?", "number").ok
+
+
+@pytest.mark.parametrize(
+    ("answer", "question", "kind"),
+    [
+        (
+            "The branch of theoretical computer science that deals with broadly classifying computational problems "
+            "by difficulty and class of relationship is [1].",  # t0674: passed as 'other' ("that" was new)
+            "What branch of theoretical computer science deals with broadly classifying computational problems by "
+            "difficulty and class of relationship?",
+            "other",
+        ),
+        ("The Liber servitoris was authored by [1].", "Who authored the Liber servitoris?", "other"),
+        ("The oldest person who can apply to be an MSP is [1] [2][3].", "How old must a person be?", "number"),
+        ("Penemu mesin uap adalah [1].", "Siapa penemu mesin uap?", "person"),
+        ("Buku itu ditulis oleh [2].", "Buku itu ditulis oleh siapa?", "person"),
+        ("Bendungan itu diresmikan pada [1].", "Kapan bendungan itu diresmikan?", "date"),
+        ("El libro fue escrito por [1].", "¿Quién escribió el libro?", "person"),
+        ("Автором книги является [1].", "Кто автор книги?", "person"),
+        ("这本书的作者是[1]。", "这本书的作者是谁？", "person"),
+    ],
+)
+def test_a_sentence_that_stops_where_the_entity_should_be_fails(answer, question, kind):
+    check = check_type(answer, question, kind)
+    assert not check.ok and "leaves out" in check.detail
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "It was written by A. Smith [1].",
+        "Alat itu adalah Dunia maya [1].",
+        "The Victorian era [1].",
+        "The plague may have entered Europe in two waves [1].",
+    ],
+)
+def test_sentences_that_end_in_content_or_an_initial_pass(answer):
+    assert check_type(answer, "What is it?", "other").ok
+
+
+def test_a_sentence_that_repeats_the_question_with_a_function_word_fails():
+    question = "What branch of computer science deals with classifying problems?"
+    check = check_type("The branch of computer science that deals with classifying problems [1].", question, "other")
+    assert not check.ok and "repeats" in check.detail
