@@ -48,18 +48,20 @@ DANGLING = frozenset(" ".join(_WORDS).split())
 # Scripts without spaces: the sentence ends in one of these.
 _UNSPACED_END = re.compile(r"(是|为|由|被|称为|叫做|和|与|及|คือ|โดย|ของ|และ|หรือ)$")
 _MARKER = re.compile(r"\[\s*\d+(?:\s*[,;-]\s*\d+)*\s*\]")
-_SENTENCE_END = re.compile(r"[.!?。！？।]+(?=\s|$)|[\n;:]")
+_SENTENCE = re.compile(r"(.*?)([.!?。！？।]+(?=\s|$)|[\n;:]|$)", re.DOTALL)
 _TOKEN = re.compile(r"[^\s.,;:!?()\[\]{}\"'“”‘’«»„、。，：；！？।]+")
 
 
 def dangling_word(answer: str) -> str | None:
     """The word a sentence of ``answer`` ends in when no statement can end in it, else None."""
     text = unicodedata.normalize("NFKC", _MARKER.sub(" ", answer))
-    for sentence in _SENTENCE_END.split(text):
-        tokens = _TOKEN.findall(sentence)
+    for match in _SENTENCE.finditer(text):
+        tokens = _TOKEN.findall(match.group(1))
         if not tokens:
             continue
         last = tokens[-1]
+        if len(last) == 1 and match.group(2) == ".":  # an abbreviation: "y. pestis", "e. coli"
+            continue
         if last in DANGLING:  # as written: "A" (an initial) or "In" (a title) is not one
             return last
         if match := _UNSPACED_END.search(last):
