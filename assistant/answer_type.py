@@ -17,10 +17,22 @@ AnswerType = Literal["person", "place", "date", "number", "organisation", "reaso
 
 # (type, pattern) in order; patterns are matched against the lower-cased, NFKC question.
 _W = r"(?<!\w)"  # start of a word, also for scripts without \b-friendly boundaries
+
+
+def _first(word: str, others: str) -> str:
+    """A pattern for ``word`` as a whole word with none of the question words ``others`` before it."""
+    return rf"^(?:(?!\b(?:{others})\b).)*\b(?:{word})\b"
+
+
 _TABLE: list[tuple[AnswerType, str]] = [
     # dates and times
     ("date", _W + r"(what|which) (year|month|day|date|century|decade|time)\b"),
-    ("date", r"\b(when|in what year|since when|how long ago)\b"),
+    # "when" asks for a date unless another question word came first ("What body of water … when Genghis Khan
+    # died?", "Care este tactica … atunci când …"): then it opens a clause of the question.
+    (
+        "date",
+        _first(r"when", r"what|which|who|whom|whose|where|how|why") + r"|\b(in what year|since when|how long ago)\b",
+    ),
     (
         "date",
         _W + r"(kapan|bilamana|sejak kapan|tahun berapa|pada tahun berapa|tanggal berapa|bulan apa|"
@@ -32,7 +44,7 @@ _TABLE: list[tuple[AnswerType, str]] = [
         r"(cuándo|cuando|en qué año|en que año|qué año|en qué fecha|quand|en quelle année|quando|em que ano|"
         r"in che anno|wanneer|in welk jaar)",
     ),
-    ("date", r"(când|în ce an|ce an)"),
+    ("date", _first(r"când", r"care|ce|cine|unde|cum|câți|câte|cât") + r"|(în ce an|ce an)"),
     ("date", r"(когда|в каком году|какого года|в каком веке)"),
     ("date", r"(πότε|ποιο έτος|ποια χρονιά|ποιον αιώνα)"),
     ("date", r"(ne zaman|hangi yıl|hangi tarih|hangi yüzyıl|kaç yılında)"),
@@ -75,7 +87,7 @@ _TABLE: list[tuple[AnswerType, str]] = [
     (
         "organisation",
         r"\b(what|which) (organi[sz]ation|company|party|team|club|agency|institution|group|firm|"
-        r"university|school|network|body|entity|council|union|association)\b",
+        r"university|school|network|body(?! of water)|entity|council|union|association)\b",
     ),
     (
         "organisation",
@@ -96,7 +108,7 @@ _TABLE: list[tuple[AnswerType, str]] = [
     ("person", r"(кто|кого|кому|кем|чей|чья|чьё)"),
     ("person", r"(ποιος|ποια ήταν η|ποιον|ποιοι|ποιας|από ποιον)"),
     ("person", r"(kim|kimin|kime|kimler)"),
-    ("person", r"(ai |ai$|ai đã|là ai|của ai)"),
+    ("person", r"((?<!\w)ai(?!\w))"),  # the word, not the end of "mai ", "loại ", "diketuai "
     ("person", r"(谁|誰)"),
     ("person", r"(من هو|من هي|من الذي|من هم|^من |‏من )"),
     ("person", r"(कौन|किसने|किसका|किसकी|किसके)"),
@@ -112,7 +124,7 @@ _TABLE: list[tuple[AnswerType, str]] = [
     ("place", r"(dónde|donde|adónde|où|onde|dove|waar)"),
     ("place", r"(unde|în ce (țară|oraș))"),
     ("place", r"(где|куда|откуда|в какой стране|в каком городе)"),
-    ("place", r"(πού|σε ποια χώρα|σε ποια πόλη)"),
+    ("place", r"((?<!\w)πού(?!\w)|σε ποια χώρα|σε ποια πόλη)"),  # not inside "ντεμπούτο"
     ("place", r"(nerede|nereye|nereden|hangi ülke|hangi şehir)"),
     ("place", r"(ở đâu|đi đâu|tại đâu|nơi nào|nước nào|thành phố nào)"),
     ("place", r"(哪里|哪儿|在哪|何处|哪个国家|哪个城市|哪座城市)"),

@@ -51,3 +51,35 @@ def test_question_words(question, kind):
 )
 def test_rank_questions_ask_for_a_number(question, kind):
     assert answer_type(question) == kind
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        # "when" after another question word opens a clause (t0501, t0161)
+        ("What body of water sat to the west of the Mongol Empire when Genghis Khan died?", "other"),
+        ("Who was king when the war began?", "person"),
+        ("How many people died when the dam broke?", "number"),
+        ("Care este tactica uzuală de negociere atunci când sunt arestate mai mult persoane?", "other"),
+        ("When did the war begin?", "date"),
+        ("Când a murit Priestley?", "date"),
+        # question words found inside other words (t0760: "ντεμπούτο" holds "πού"; Romanian "mai " holds "ai ")
+        ("Ποιο ήταν το παρακλάδι που έκανε το ντεμπούτο του στο ABC;", "other"),
+        ("Πού πήγε ο Kenyatta;", "place"),
+        ("Người sáng lập là ai?", "person"),
+    ],
+)
+def test_question_words_inside_clauses_and_words_do_not_count(question, kind):
+    assert answer_type(question) == kind
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Apa nama komite yang diketuai oleh Prof Sri Redjeki?", "other"),  # t0097: "diketuai " held "ai "
+        ("Apakah nama badan yang dikepalai Kepala Dr Dedy Darnedi?", "other"),
+        ("Trát Mộc Hợp đã hỗ trợ ai?", "person"),
+    ],
+)
+def test_vietnamese_ai_is_a_word_not_a_word_ending(question, kind):
+    assert answer_type(question) == kind
