@@ -94,11 +94,20 @@ def number_values(text: str) -> set[float]:
     return values
 
 
+_GROUPED = re.compile(r"\d{1,3}(?:[.,\u00a0\u202f ]\d{3})+")
+
+
 def _answer_numbers(text: str) -> list[tuple[str, set[float]]]:
-    """The numbers the answer states, each with its possible values."""
+    """The numbers the answer states, each with its possible values. A number in thousands groups
+    ("15,000") stands for itself only: its parts (15 and 0) would match any passage that says 12.000."""
     out = []
     for match in _NUMBER.finditer(_plain(text)):
-        out.append((match.group(), number_values(match.group())))
+        raw = match.group()
+        values = number_values(raw)
+        if _GROUPED.fullmatch(raw):
+            values = {v for v in values if v not in {float(int(p)) for p in re.findall(r"\d+", raw)}}
+            values |= {round(float(re.sub(r"[.,\u00a0\u202f ]", "", raw)), 6)}
+        out.append((raw, values))
     return out
 
 

@@ -7,8 +7,10 @@ source_disagreements.)
 Evidence first: the retrieved candidates are reranked by how well their sentences answer the question
 (``assistant.evidence``), the best evidence sentence is shown before anything is generated, and the model
 is asked which passage states the answer (one token, on the cached prompt). The application decides
-refusal (``assistant.refusal``) and checks the generated answer (``assistant.answer_checks``); a failed
-check gets one focused retry on the evidence sentences, then the evidence itself or a refusal.
+refusal (``assistant.refusal``) and checks the generated answer (``assistant.answer_checks``, and
+``assistant.answer_language``: written in the question's language); a failed check gets one focused retry
+on the evidence sentences, then the evidence itself (translated when its article is in another language
+than the question) or a refusal.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.retrievers import BaseRetriever
 
 from assistant.answer_checks import check_answer, check_type
+from assistant.answer_language import check_language, faithful_translation, written_language
 from assistant.answer_type import answer_type
 from assistant.checked_stream import CheckedStream
 from assistant.chronology import dates_note
@@ -47,6 +50,8 @@ from prompts import (
     locate_prompt,
     refusal_sentence,
     rewrite_prompt,
+    translate_prompt,
+    translated_label,
     verify_prompt,
 )
 from vectorstore.language import detect_language
@@ -166,6 +171,7 @@ class Answerer:
         self.warmed = False
         self.chain = answer_prompt() | llm | StrOutputParser()
         self.extract_chain = extract_prompt() | llm.bind(max_tokens=80) | StrOutputParser()
+        self.translate_chain = translate_prompt() | llm.bind(max_tokens=120) | StrOutputParser()
         self.rewrite_chain = rewrite_prompt() | llm.bind(max_tokens=80) | StrOutputParser()
 
     def warm(self) -> None:
@@ -351,9 +357,23 @@ class Answerer:
                 return
             yield Event("retry", text="; ".join(c.detail for c in checks if not c.ok))
             attempts.append(text)
-            text = f"{evidence_label(lang)} {quote.sentence} [{quote.n}]"
+            text = f"{self._quoted(quote.sentence, lang)} [{quote.n}]"
             yield Event("token", text=text)
         yield from self._finish(turn, text, False, checks=checks, attempts=attempts, kind=kind)
+
+    def _quoted(self, sentence: str, lang: str) -> str:
+        """The evidence sentence shown as the answer, labelled: in translation when the article is in
+        another language than the question and the translation keeps the sentence's numbers."""
+        written = written_language(sentence, lang)
+        if written is not None and written != lang:
+            try:
+                translation = self.translate_chain.invoke({"sentence": sentence, "language": language_name(lang)})
+            except Exception:  # noqa: BLE001 - the LLM failed: the sentence as the article writes it
+                translation = ""
+            translation = " ".join(translation.split())
+            if faithful_translation(sentence, translation, lang):
+                return f"{translated_label(lang)} {translation}"
+        return f"{evidence_label(lang)} {sentence}"
 
     def _stream_answer(self, turn: _Turn, chunks: Iterator[str], first_mark: str) -> Iterator[Event]:
         """Stream ``chunks`` as ``token`` events in their checked form (``CheckedStream``: citations
@@ -398,7 +418,8 @@ class Answerer:
         cited = [int(n) for n in dict.fromkeys(re.findall(r"\[(\d+)\]", text))]
         passages = [s.passage for s in turn.sources if s.n in cited]
         same = bool(turn.signals.get("same_language", 1.0))
-        return check_answer(text, turn.query, kind, passages, same, self.common_words)  # type: ignore[arg-type]
+        checks = check_answer(text, turn.query, kind, passages, same, self.common_words)  # type: ignore[arg-type]
+        return [*checks, check_language(text, turn.lang)]
 
     def _finish(
         self,

@@ -42,11 +42,19 @@ def extractive_label(code: str) -> str:
     entry = _languages().get(code) or _languages()["en"]
     return str(entry.get("extractive") or _languages()["en"]["extractive"])
 
+
 def evidence_label(code: str) -> str:
     """The words that introduce a sentence quoted from the passages as the answer (the generated answer
     failed its checks)."""
     entry = _languages().get(code) or _languages()["en"]
     return str(entry.get("evidence") or _languages()["en"]["evidence"])
+
+
+def translated_label(code: str) -> str:
+    """The words that introduce an evidence sentence shown in translation (the article is in another
+    language than the question)."""
+    entry = _languages().get(code) or _languages()["en"]
+    return str(entry.get("translated") or _languages()["en"]["translated"])
 
 
 def dates_note_template(code: str) -> str:
@@ -104,6 +112,15 @@ def extract_prompt() -> Any:
 
     return ChatPromptTemplate.from_messages(
         [("system", read_prompt("system.txt")), ("human", read_prompt("extract.txt"))]
+    )
+
+
+def translate_prompt() -> Any:
+    """Translates the evidence sentence quoted as an answer into the question's language."""
+    from langchain_core.prompts import ChatPromptTemplate
+
+    return ChatPromptTemplate.from_messages(
+        [("system", read_prompt("system.txt")), ("human", read_prompt("translate.txt"))]
     )
 
 

@@ -145,6 +145,7 @@ class HybridRetriever(BaseRetriever):
     # Tuned on eval-dev (400-char passages): dense weighs 1.5x keyword, k=10 (recall@5 0.951 vs 0.938 at 1/1/60).
     rrf_k: int = 10
     dense_weight: float = 1.5
+    keyword_weight: float = 1.0  # 0: the keyword leg is left out, its best passage included
     # a Chroma where clause (vectorstore.filters.to_where) restricting both legs before fusion
     where: dict[str, Any] | None = None
     duplicates: Any = None  # DuplicateIndex: names every other copy of a story under its representative
@@ -158,8 +159,12 @@ class HybridRetriever(BaseRetriever):
             if settled:
                 break
         # else: an article changed during every attempt; its passages are left out of the last one
+        if self.keyword_weight <= 0:
+            keyword = []
         fused = reciprocal_rank_fusion(
-            [[h.passage_id for h in dense], [pid for pid, _ in keyword]], self.rrf_k, [self.dense_weight, 1.0]
+            [[h.passage_id for h in dense], [pid for pid, _ in keyword]],
+            self.rrf_k,
+            [self.dense_weight, self.keyword_weight],
         )
         dense_scores = {h.passage_id: h.score for h in dense}
         keyword_scores = dict(keyword)

@@ -215,3 +215,28 @@ def test_common_prompt_prefix_is_processed_before_each_question():
     assert warm[0].content == first[0].content == second[0].content  # one system prompt, whatever the language
     head = warm[1].content[: warm[1].content.index("<passages>") + len("<passages>")]
     assert first[1].content.startswith(head) and "[1] Pasukan" in first[1].content
+
+
+def test_an_answer_in_the_passages_language_is_retried_then_the_evidence_is_shown_translated():
+    model = _model(
+        "Pasukan dikirim atas perintah langsung Kim Jong Un [2].",
+        "Pengiriman pasukan atas perintah langsung Kim Jong Un [2].",
+        "The troops were sent on the direct order of the North Korean leader, Kim Jong Un.",
+    )
+    answerer = Answerer(FixedRetriever(docs=DOCS), model, evidence=_evidence)
+    answer = answerer.ask("Who gave the direct order to send the troops?")
+    assert [c.name for c in answer.checks if not c.ok] == ["language"]
+    assert answer.answer.startswith("The articles say (translated): The troops were sent")
+    assert answer.answer.endswith("]") and not answer.declined
+
+
+def test_a_translation_that_changes_a_number_is_not_shown():
+    docs = [_doc(1, "Sebanyak 12.000 pasukan dikirim ke Kursk oleh Korea Utara.")]
+    model = _model(
+        "Sebanyak 12.000 pasukan dikirim ke Kursk oleh Korea Utara [1].",
+        "Sebanyak 12.000 pasukan dikirim ke Kursk oleh Korea Utara [1].",
+        "North Korea sent 15,000 troops to Kursk.",
+    )
+    answerer = Answerer(FixedRetriever(docs=docs), model, evidence=_evidence)
+    answer = answerer.ask("How many troops were sent to Kursk?")
+    assert answer.answer.startswith("The articles say: Sebanyak 12.000 pasukan")

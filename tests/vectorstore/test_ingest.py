@@ -80,6 +80,16 @@ def test_hybrid_retrieval_finds_the_passage(parts, sample_path, embedder):
     assert any("Kim Jong Un" in d.page_content for d in docs)
 
 
+def test_a_keyword_weight_of_zero_leaves_the_keyword_leg_out(parts, sample_path, embedder):
+    store, keyword, ingester = parts
+    ingester.ingest([sample_path])
+    question = "Kim Jong Un Kursk"
+    dense = HybridRetriever(store=store, embedder=embedder, keyword=None, k=3).invoke(question)
+    silent = HybridRetriever(store=store, embedder=embedder, keyword=keyword, k=3, keyword_weight=0.0).invoke(question)
+    assert [d.id for d in silent] == [d.id for d in dense]
+    assert all(d.metadata["keyword_score"] == 0.0 for d in silent)
+
+
 def test_collection_refuses_another_embedding_model(parts, tmp_path, embedder):
     _store, _, _ingester = parts
     with pytest.raises(StoreError, match="was built with embedding model"):

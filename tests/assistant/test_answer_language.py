@@ -1,0 +1,40 @@
+"""The answer-language check and the translated-quote guard."""
+
+import pytest
+
+from assistant.answer_language import check_language, faithful_translation, written_language
+
+pytestmark = pytest.mark.unit
+
+
+def test_a_passage_copied_in_its_own_language_fails_for_an_english_question():
+    check = check_language("Casi todos los ctenóforos son depredadores y se alimentan de presas [1].", "en")
+    assert not check.ok and "'es'" in check.detail
+
+
+def test_a_name_quoted_as_the_article_writes_it_does_not_count():
+    answer = 'The sermon warned against the dangers of drinking; its title is "Использование денег" [3].'
+    assert check_language(answer, "en").ok
+
+
+def test_short_answers_are_not_judged():
+    assert written_language("Kim Jong Un [1].", "en") is None
+    assert check_language("Kim Jong Un [1].", "en").ok
+
+
+def test_an_indonesian_answer_to_an_indonesian_question_passes():
+    assert check_language("Pengiriman pasukan dilakukan atas perintah langsung Kim Jong Un [2].", "id").ok
+
+
+def test_a_faithful_translation_keeps_the_numbers():
+    source = "यह 1980 और 1984 के बीच पांच चरणों में खोला गया था।"
+    assert faithful_translation(source, "It was opened in five phases between 1980 and 1984.", "en")
+    assert faithful_translation(source, "It was opened in 5 phases between 1980 and 1984.", "en")
+    assert not faithful_translation(source, "It was opened in 6 phases between 1980 and 1984.", "en")
+
+
+def test_a_translation_in_the_wrong_language_or_padded_is_refused():
+    source = "Sebanyak 12.000 pasukan dikirim ke Kursk."
+    assert not faithful_translation(source, "Sebanyak 12.000 pasukan dikirim ke wilayah Kursk.", "en")
+    assert not faithful_translation(source, "North Korea sent 12,000 troops to Kursk. " * 6, "en")
+    assert not faithful_translation(source, "", "en")
