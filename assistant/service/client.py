@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from assistant.service.paths import UnsafeSocketFolder, info_path, log_path, socket_path
+from assistant.service.paths import UnsafeSocketFolder, folder_problem, info_path, log_path, socket_path
 from assistant.service.protocol import event_from_json, pages_from_json, settings_key
 from assistant.types import Event
 
@@ -152,6 +152,8 @@ def running_client(settings: Any) -> ServiceClient | None:
     is in a folder that is not private: ``assistant.service.paths``)."""
     try:
         path = socket_path(settings)
+        if not path.exists():
+            path = recorded_socket(settings) or path
         if not path.exists() or not info_path(settings).exists():
             return None
         # checked again now that the socket is there: a folder someone else made since the first check
@@ -167,6 +169,25 @@ def running_client(settings: Any) -> ServiceClient | None:
     if health.get("settings_key") != settings_key(settings):
         return None
     return client
+
+
+def recorded_socket(settings: Any) -> Path | None:
+    """The socket the running service wrote into ``service.json``, when it is in the data directory or
+    in a private folder of this user's: a service started with another ``$XDG_RUNTIME_DIR`` than this
+    client's put its socket elsewhere than the client would compute."""
+    try:
+        raw = json.loads(info_path(settings).read_text(encoding="utf-8")).get("socket")
+    except (OSError, ValueError, AttributeError):
+        return None
+    if not isinstance(raw, str) or not raw:
+        return None
+    path = Path(raw)
+    if path.parent == Path(settings.data_dir):
+        return path
+    try:
+        return path if folder_problem(path.parent) is None else None
+    except OSError:
+        return None
 
 
 def start_service(settings: Any, notify: Callable[[str], None] | None = None) -> ServiceClient:

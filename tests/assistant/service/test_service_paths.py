@@ -153,3 +153,23 @@ def test_the_service_and_its_client_meet_in_the_private_folder(long_settings, sh
     assert client is not None and client.path == path and client.health()["status"] == "ok"
     thread.join(timeout=15)
     assert not thread.is_alive() and not path.exists()
+
+
+def test_a_client_with_another_runtime_folder_finds_the_socket_the_service_recorded(
+    long_settings, short_dir, monkeypatch
+):
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(short_dir))
+    settings = long_settings.model_copy(update={"service_idle_timeout": 1.0})
+    kwargs = {"say": lambda m: None, "assistant": Warm(settings)}
+    thread = threading.Thread(target=serve, args=(settings,), kwargs=kwargs)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not info_path(settings).exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    served = socket_path(settings)
+    monkeypatch.delenv("XDG_RUNTIME_DIR")  # this client would compute /tmp/assistant-<uid>/…
+    assert socket_path(settings) != served
+    client = running_client(settings)
+    assert client is not None and client.path == served and client.health()["status"] == "ok"
+    thread.join(timeout=15)
+    assert not thread.is_alive()
