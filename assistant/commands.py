@@ -88,7 +88,7 @@ class ModelProgress:
                 self.progress = None
 
 
-def _warn(message: str) -> None:
+def warn(message: str) -> None:
     err.print(Text(f"assistant: warning: {safe(message)}", style="yellow"))
 
 
@@ -115,7 +115,7 @@ def print_sources(sources: list[Source], cited: list[int], pages: dict[int, int]
         out.print(Text("    " + (excerpt[:240] + ("…" if len(excerpt) > 240 else "")), style="dim"))
 
 
-def _warn_extractive(reason: str) -> None:
+def warn_extractive(reason: str) -> None:
     err.print(
         Text(f"assistant: warning: {safe(reason)}; showing the best sentences of the passages instead", style="yellow")
     )
@@ -126,13 +126,13 @@ def run_ask(settings: Settings, question: str, as_json: bool, article_filter: Ar
     restricts the articles it may use (dates, outlet, language)."""
     from assistant.app import Assistant
 
-    assistant = Assistant(settings, reader=True, status=ModelProgress(), warn=_warn)
+    assistant = Assistant(settings, reader=True, status=ModelProgress(), warn=warn)
     if assistant.count() == 0:
         raise AssistantError("the collection is empty; add articles first with: assistant ingest PATH")
     if as_json:
         result = assistant.ask(question, article_filter=article_filter)
         if result.llm_error:
-            _warn_extractive(result.llm_error)
+            warn_extractive(result.llm_error)
         print_json(assistant.answer_json(result, article_filter))
         return 0
     if article_filter is not None and article_filter.active:
@@ -156,7 +156,7 @@ def render_stream(events: Iterator[Event]) -> Answer:
         elif event.kind == "evidence" and event.evidence is not None:
             out.print(Text(f"Evidence [{event.evidence.n}]: ", style="bold dim") + Text(safe(event.evidence.sentence)))
         elif event.kind == "llm_error":
-            _warn_extractive(event.text)
+            warn_extractive(event.text)
         elif event.kind == "retry":
             if streamed and live:
                 out.file.write("\n")
@@ -231,7 +231,7 @@ def run_ingest(settings: Settings, paths: list[str], feeds: list[str] | None = N
     report skipped files and failed URLs one line each, and the syndicated copies found."""
     from assistant.app import Assistant
 
-    assistant = Assistant(settings, reader=False, status=ModelProgress(), warn=_warn)
+    assistant = Assistant(settings, reader=False, status=ModelProgress(), warn=warn)
     started = time.perf_counter()
     with _ingest_progress() as bar:
         report = assistant.ingest(paths, bar, feeds=feeds or [])
@@ -250,7 +250,7 @@ def run_sources(settings: Settings, as_json: bool, article_filter: ArticleFilter
     from vectorstore.store import MissingDataDir
 
     try:
-        articles = Assistant(settings, reader=True, status=ModelProgress(), warn=_warn).articles(article_filter)
+        articles = Assistant(settings, reader=True, status=ModelProgress(), warn=warn).articles(article_filter)
     except MissingDataDir as exc:
         raise AssistantError(str(exc)) from None
     if as_json:
@@ -270,7 +270,7 @@ def run_remove(settings: Settings, source: str) -> int:
     from assistant.app import ArticleNotFound, Assistant
 
     try:
-        removed = Assistant(settings, reader=False, status=ModelProgress(), warn=_warn).remove(source)
+        removed = Assistant(settings, reader=False, status=ModelProgress(), warn=warn).remove(source)
     except ArticleNotFound:
         raise AssistantError(f"no article with source {source!r} (see: assistant sources)") from None
     except ValueError as exc:
@@ -283,7 +283,7 @@ def run_models(settings: Settings, action: str, verify: bool = False) -> int:
     """``assistant models [status|prepare]``."""
     from assistant.app import Assistant
 
-    assistant = Assistant(settings, reader=False, status=ModelProgress(), warn=_warn)
+    assistant = Assistant(settings, reader=False, status=ModelProgress(), warn=warn)
     if action == "prepare":
         emb, gguf = assistant.prepare_models()
         out.print(f"embedding model: {emb}\nLLM: {gguf}")
@@ -323,7 +323,7 @@ def run_eval(settings: Settings, args: Any) -> int:
     pred_path = Path(args.out or f"eval-{mode}-{settings.collection}.jsonl")
     from assistant.app import Assistant
 
-    assistant = Assistant(settings, reader=False, status=ModelProgress(), warn=_warn)
+    assistant = Assistant(settings, reader=False, status=ModelProgress(), warn=warn)
     with _ingest_progress() as bar:
         report = assistant.ingest([str(corpus)], bar)
     err.print(f"corpus: {len(report.unchanged)} unchanged, {report.articles_written} ingested")

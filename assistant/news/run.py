@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from assistant.settings import Settings
     from vectorstore.filters import ArticleFilter
 
+
 def _fail(message: str, code: int = EXIT_ERROR) -> Exception:
     return AssistantError(message, code)
 
@@ -28,9 +29,9 @@ def _fail(message: str, code: int = EXIT_ERROR) -> Exception:
 def _assistant(settings: Settings) -> Assistant:
     """The facade the news commands go through (a writer, as ``ingest``: feeds and the watch write)."""
     from assistant.app import Assistant
-    from assistant.commands import ModelProgress, _warn
+    from assistant.commands import ModelProgress, warn
 
-    return Assistant(settings, reader=False, status=ModelProgress(), warn=_warn)
+    return Assistant(settings, reader=False, status=ModelProgress(), warn=warn)
 
 
 def _progress() -> Progress:

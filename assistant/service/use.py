@@ -15,7 +15,7 @@ def ask_via_service(
 ) -> int | None:
     """Answer through the service and return the exit code, or None when the question should be
     answered in-process (no service wanted or available, or it stopped mid-answer: said in one line)."""
-    from assistant.commands import _warn, _warn_extractive, err, out, print_sources, render_stream
+    from assistant.commands import err, out, print_sources, render_stream, warn, warn_extractive
     from assistant.terminal import print_json, safe
 
     if settings.service == "off":
@@ -29,13 +29,13 @@ def ask_via_service(
         except ServiceUnavailable as exc:
             if settings.service == "required":
                 raise AssistantError(f"no service could be started: {exc}") from None
-            _warn(f"the service could not start ({exc}); answering here")
+            warn(f"the service could not start ({exc}); answering here")
             return None
     try:
         if as_json:
             data = client.ask_json(question, filters)
             if data.get("llm_error"):
-                _warn_extractive(data["llm_error"])
+                warn_extractive(data["llm_error"])
             print_json(data)
             return 0
         if article_filter is not None and article_filter.active:
@@ -52,5 +52,5 @@ def ask_via_service(
             raise AssistantError(f"the service stopped mid-answer: {exc}") from None
         if out.is_terminal:
             out.file.write("\n")
-        _warn(f"the service stopped mid-answer ({exc}); answering here")
+        warn(f"the service stopped mid-answer ({exc}); answering here")
         return None
