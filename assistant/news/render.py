@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from assistant.news.digest import Digest, outlets_of
+from assistant.news.digest import Digest, DigestStory, outlets_of
 from assistant.news.timeline import Timeline
 from assistant.terminal import safe
 
@@ -32,8 +32,7 @@ def digest_lines(digest: Digest, undated_outside: int = 0) -> list[Line]:
         lines.append(
             (f"{i}. {span or 'undated'} · {safe(', '.join(outlets_of(story)))} · {story.size} article{plural}", "bold")
         )
-        for sentence, n, page in ds.sentences:
-            lines.append((f"   {safe(sentence)} {cite(n, page)}", ""))
+        lines.extend(summary_lines(ds))
         for a in story.articles:
             line = f"   [{ds.numbers[a.article_id]}] {safe(a.outlet or '?')} {a.day or 'undated'} · {safe(a.title)}"
             copies = story.copies.get(a.article_id, [])
@@ -43,8 +42,26 @@ def digest_lines(digest: Digest, undated_outside: int = 0) -> list[Line]:
         for d in ds.disagreements:
             lines.append(("   outlets disagree · " + safe(d.line()), "yellow"))
     lines.append((digest.coverage_line, "bold"))
+    if digest.written_line:
+        lines.append((digest.written_line, "dim"))
+    if digest.warning:
+        lines.append((f"warning: {safe(digest.warning)}", "yellow"))
     if undated_outside:
         lines.append((f"({undated_outside} undated articles are outside any date window)", "dim"))
+    return lines
+
+
+def summary_lines(ds: DigestStory) -> list[Line]:
+    """A story's cited sentences: the LLM's (marked ``written, checked``) when they passed their checks,
+    else the extractive ones, marked with the first check the LLM's sentences failed when it was asked."""
+    if ds.written is not None:
+        lines = [(f"   {safe(w.text)} {''.join(cite(n, None) for n in w.citations)}", "") for w in ds.written]
+        return [*lines, ("   (written by the LLM, checked)", "dim")]
+    lines = [(f"   {safe(sentence)} {cite(n, page)}", "") for sentence, n, page in ds.sentences]
+    failed = ds.failed_checks
+    if failed:
+        why = f"{failed[0].name}: {failed[0].detail}" if failed[0].detail else failed[0].name
+        lines.append((f"   (extractive: the LLM's sentence failed its checks · {safe(why)})", "dim"))
     return lines
 
 
