@@ -17,9 +17,10 @@ def cite(n: int, page: int | None) -> str:
     return f"[{n}, p. {page}]" if page else f"[{n}]"
 
 
-def digest_lines(digest: Digest, undated_outside: int = 0) -> list[Line]:
+def digest_lines(digest: Digest, undated_outside: int = 0, show_warning: bool = True) -> list[Line]:
     """Every story (date span, outlets, size), its cited sentences, its numbered reports with their
-    copies, its disagreements; then the coverage line."""
+    copies, its disagreements; then the coverage line, how many stories the LLM wrote (when it was
+    asked) and, with ``show_warning``, why it could not write them all."""
     lines: list[Line] = []
     undated_started = False
     for i, ds in enumerate(digest.stories, 1):
@@ -44,7 +45,7 @@ def digest_lines(digest: Digest, undated_outside: int = 0) -> list[Line]:
     lines.append((digest.coverage_line, "bold"))
     if digest.written_line:
         lines.append((digest.written_line, "dim"))
-    if digest.warning:
+    if digest.warning and show_warning:
         lines.append((f"warning: {safe(digest.warning)}", "yellow"))
     if undated_outside:
         lines.append((f"({undated_outside} undated articles are outside any date window)", "dim"))

@@ -96,9 +96,9 @@ def run_digest(
     if digest.sentence_kind == "llm":
         timings["write_s"] = digest.write_s
     filter_text = article_filter.describe() if article_filter is not None and article_filter.active else None
+    if digest.warning:
+        err.print(Text(f"assistant: warning: {safe(digest.warning)}", style="yellow"))
     if as_json:
-        if digest.warning:
-            err.print(Text(f"assistant: warning: {safe(digest.warning)}", style="yellow"))
         stories = [s.to_json() for s in digest.stories]
         print_json(
             {
@@ -120,7 +120,7 @@ def run_digest(
         return 0 if not digest.missing else EXIT_PARTIAL
     if filter_text:
         err.print(Text(f"(articles: {safe(filter_text)})", style="dim"))
-    _print(digest_lines(digest, undated if windowed else 0))
+    _print(digest_lines(digest, undated if windowed else 0, show_warning=False))
     err.print(Text(f"digest of {plural(digest.article_count, 'article')} in {timings['total_s']:.2f}s", style="dim"))
     return 0 if not digest.missing else EXIT_PARTIAL
 

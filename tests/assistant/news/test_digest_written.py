@@ -245,3 +245,19 @@ def test_the_flags_and_the_chat_option():
     assert digest_options("size written") == (True, True)
     with pytest.raises(NewsError):
         digest_options("llm please")
+
+
+def test_the_cli_warns_on_stderr_in_one_line(tmp_path, monkeypatch, capsys):
+    from assistant.llm import unavailable_chat_model
+    from assistant.news import run
+
+    assistant = _assistant(tmp_path, unavailable_chat_model(ConnectionError("refused")))
+    monkeypatch.setattr(run, "_assistant", lambda settings: assistant)
+    monkeypatch.setattr(run, "_window", lambda assistant, article_filter, what: articles())
+    assert run.run_digest(assistant.settings, None, False, "time", written=True) == 0
+    captured = capsys.readouterr()
+    warnings = [line for line in captured.err.splitlines() if "warning" in line]
+    assert len(warnings) == 1 and warnings[0].startswith("assistant: warning: ")
+    assert warnings[0].endswith("; the digest is extractive") and "Traceback" not in captured.err
+    assert "Gunung Lewotobi Laki-laki di Kabupaten Flores Timur" in captured.out and "warning" not in captured.out
+    assert "0 of 2 stories written by the LLM and checked; 2 kept their extractive sentences" in captured.out
