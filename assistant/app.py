@@ -16,6 +16,7 @@ from assistant.settings import Settings
 
 if TYPE_CHECKING:
     from assistant.news.corpus import NewsArticle
+    from assistant.news.digest import Digest
     from assistant.services import Services, StatusFn, WarnFn
     from assistant.types import Answer, Event, Source
     from vectorstore.filters import ArticleFilter
@@ -213,6 +214,38 @@ class Assistant:
         from assistant.news.corpus import load_articles
 
         return load_articles(self.services.store, self.services.where_for(article_filter), progress)
+
+    def digest(
+        self,
+        articles: list[NewsArticle],
+        *,
+        by_size: bool = False,
+        written: bool | None = None,
+        lang: str | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> Digest:
+        """The digest of ``articles`` (``assistant.news.digest``): extractive, or with ``written`` (default:
+        the ``digest_sentences`` setting) each story's sentences written by the LLM in ``lang`` (default:
+        its reports' language) and checked (``assistant.news.written``), ``progress(done, total)`` per
+        story. An LLM that cannot be set up or fails leaves the stories extractive, with
+        ``Digest.warning`` saying why; it never raises for that."""
+        from assistant.news.digest import build_digest
+
+        digest = build_digest(articles, by_size=by_size)
+        if written is None:
+            written = self.settings.digest_sentences == "llm"
+        if not written:
+            return digest
+        from assistant.errors import describe_llm_error
+        from assistant.news.written import write_digest
+
+        try:
+            llm = self.services.llm
+        except Exception as exc:  # noqa: BLE001 - no LLM: the digest stays extractive, with the reason shown
+            digest.sentence_kind = "llm"
+            digest.warning = f"{describe_llm_error(exc)}; the digest is extractive"
+            return digest
+        return write_digest(digest, llm, lang, progress)
 
     def undated_count(self) -> int:
         """How many stored articles have no date (outside any date window)."""

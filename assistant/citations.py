@@ -43,6 +43,16 @@ def filter_citations(text: str, passage_count: int) -> tuple[str, list[int]]:
     return _MARKER.sub(keep, text), cited
 
 
+def cited_numbers(text: str) -> list[int]:
+    """Every number the citation markers of ``text`` cite (valid or not), in order of first appearance."""
+    return list(dict.fromkeys(n for m in _MARKER.finditer(text) for n in _numbers(m.group(2))))
+
+
+def without_markers(text: str) -> str:
+    """``text`` with its citation markers (and the spaces before them) removed."""
+    return _MARKER.sub("", text)
+
+
 class StreamingCitationFilter:
     """Applies :func:`filter_citations` to a token stream, holding back only an unfinished ``[...``
     so the user never sees a citation that would be removed."""

@@ -39,6 +39,8 @@ def _setting_flags() -> tuple[tuple[str, str, dict[str, Any]], ...]:
         kwargs: dict[str, Any] = {"help": (info.description or "").replace("%", "%%")}
         if name in CLI_CHOICES:
             kwargs["choices"] = CHOICES[name]()
+        elif typing.get_origin(info.annotation) is typing.Literal:
+            kwargs["choices"] = list(typing.get_args(info.annotation))
         else:
             kwargs["metavar"] = metavar
         if kinds and kinds[0] in (int, float):
@@ -328,4 +330,3 @@ def _serve(args: argparse.Namespace) -> int:
         return serve(settings, args.http, say=say)
     except ServiceError as exc:
         raise CliError(str(exc)) from None
-

@@ -56,7 +56,13 @@ def format_passages(sources: list[Source], texts: list[str] | None = None) -> st
     cited the wrong passage more often. ``texts``: what the model reads of each passage, when the prompt
     budget cut them."""
     texts = texts if texts is not None else [s.passage for s in sources]
-    body = "\n\n".join(f"[{s.n}] {defuse(quarantine(text))}" for s, text in zip(sources, texts, strict=True))
+    return format_numbered([(s.n, text) for s, text in zip(sources, texts, strict=True)])
+
+
+def format_numbered(texts: list[tuple[int, str]]) -> str:
+    """Numbered article texts as the prompt's passages block: between ``<passages>`` tags, each text's
+    instructions to the model set aside and the rest defused (``assistant.untrusted``)."""
+    body = "\n\n".join(f"[{n}] {defuse(quarantine(text))}" for n, text in texts)
     return f"<passages>\n{body}\n</passages>"
 
 

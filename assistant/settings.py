@@ -337,6 +337,13 @@ class Settings(BaseSettings):
         description="Decline when the verification's P(no) is above this.",
         json_schema_extra=_tag("answering"),
     )
+    digest_sentences: Literal["extractive", "llm"] = Field(
+        default="extractive",
+        description="`assistant digest`: each story's sentences quoted from its reports (extractive: fast, no "
+        "model) or written by the LLM from them (llm), each checked like an answer (citation, numbers, names, "
+        "language); a story whose sentences fail keeps its extractive ones.",
+        json_schema_extra=_tag("answering", flag="KIND"),
+    )
     max_file_mb: float = Field(
         default=50.0, gt=0, description="Files larger than this are skipped.", json_schema_extra=_tag("ingest")
     )

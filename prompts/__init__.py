@@ -131,3 +131,13 @@ def verify_prompt() -> Any:
     return ChatPromptTemplate.from_messages(
         [("system", read_prompt("system.txt")), ("human", read_prompt("verify.txt"))]
     )
+
+
+def digest_prompt() -> Any:
+    """One story of a digest in one or two sentences, from its numbered reports (the digest's own
+    citation numbers): same system prompt as the answer, so its prefix is cached."""
+    from langchain_core.prompts import ChatPromptTemplate
+
+    return ChatPromptTemplate.from_messages(
+        [("system", read_prompt("system.txt")), ("human", read_prompt("digest.txt"))]
+    )

@@ -29,11 +29,23 @@ def _articles(assistant: Assistant, article_filter: ArticleFilter | None) -> lis
     return articles
 
 
-def digest_text(assistant: Assistant, article_filter: ArticleFilter | None, by_size: bool = False) -> str:
-    """The digest of the chat's current filters."""
-    from assistant.news.digest import build_digest
+def digest_text(
+    assistant: Assistant, article_filter: ArticleFilter | None, by_size: bool = False, written: bool | None = None
+) -> str:
+    """The digest of the chat's current filters (``written``: sentences written by the LLM and checked;
+    default: the ``digest_sentences`` setting)."""
+    articles = _articles(assistant, article_filter)
+    lang = article_filter.lang if article_filter is not None else None
+    return _text(digest_lines(assistant.digest(articles, by_size=by_size, written=written, lang=lang)))
 
-    return _text(digest_lines(build_digest(_articles(assistant, article_filter), by_size=by_size)))
+
+def digest_options(arg: str) -> tuple[bool, bool | None]:
+    """``/digest [size] [written]``: by size, and written by the LLM (None: as the settings say)."""
+    words = arg.lower().split()
+    unknown = [w for w in words if w not in ("size", "written")]
+    if unknown:
+        raise NewsError("usage: /digest [size] [written]")
+    return "size" in words, True if "written" in words else None
 
 
 def timeline_text(assistant: Assistant, query: str, article_filter: ArticleFilter | None) -> str:

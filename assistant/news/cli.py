@@ -16,6 +16,12 @@ def add_news_parsers(sub: argparse._SubParsersAction, add_common: AddGroup, add_
     digest = sub.add_parser("digest", help="every story of a date window, cited, with outlets and dates")
     digest.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON")
     digest.add_argument("--by", choices=["time", "size"], default="time", help="story order (default: time)")
+    digest.add_argument(
+        "--written",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="each story's sentences written by the LLM and checked (as --digest-sentences llm)",
+    )
     add_common(digest, suppress=True)
     add_filters(digest, suppress=True)
 

@@ -1,6 +1,7 @@
 """A digest of a window: every story, its reports numbered and cited, one or two extractive sentences
 each (the first report's lead and, when the story moved on, the latest report's lead), disagreements
-between outlets, and a coverage check that no article was dropped. No model is loaded."""
+between outlets, and a coverage check that no article was dropped. No model is loaded (sentences
+written by the LLM instead are ``assistant.news.written``'s option; their results are kept here)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,28 @@ _MIN_WORDS = 6
 
 
 @dataclass
+class WrittenSentence:
+    """A sentence the LLM wrote for a story that passed every check, with the reports it cites."""
+
+    text: str  # without its citation markers
+    citations: list[int]
+
+
+@dataclass
+class SentenceCheck:
+    """One check of one written sentence (``sentence`` is empty for a check of the whole reply)."""
+
+    sentence: str
+    name: str
+    ok: bool
+    detail: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """The check as listed in ``--json``."""
+        return {"sentence": self.sentence, "name": self.name, "ok": self.ok, "detail": self.detail}
+
+
+@dataclass
 class DigestStory:
     """One story of the digest."""
 
@@ -29,16 +52,35 @@ class DigestStory:
     numbers: dict[str, int]  # article id -> citation number
     sentences: list[tuple[str, int, int | None]] = field(default_factory=list)  # sentence, citation, page
     disagreements: list[Disagreement] = field(default_factory=list)
+    written: list[WrittenSentence] | None = None  # the LLM's sentences, when every one passed its checks
+    checks: list[SentenceCheck] | None = None  # None: the LLM was not asked for this story
+
+    @property
+    def failed_checks(self) -> list[SentenceCheck]:
+        """The checks the LLM's sentences failed (the extractive sentences stand in for them)."""
+        return [c for c in self.checks or [] if not c.ok]
+
+    def summary_json(self) -> list[dict[str, Any]]:
+        """The sentences shown for the story: the LLM's when they passed, else the extractive ones."""
+        if self.written is not None:
+            return [
+                {"sentence": w.text, "citation": w.citations[0], "citations": w.citations, "page": None}
+                for w in self.written
+            ]
+        return [{"sentence": text, "citation": n, "page": page} for text, n, page in self.sentences]
 
     def to_json(self) -> dict[str, Any]:
         """The story's ``--json`` entry."""
         s = self.story
+        extra: dict[str, Any] = {} if self.checks is None else {"checks": [c.to_json() for c in self.checks]}
         return {
             "first_date": s.first.day or None,
             "last_date": s.last.day or None,
             "outlets": outlets_of(s),
             "size": s.size,
-            "summary": [{"sentence": text, "citation": n, "page": page} for text, n, page in self.sentences],
+            "summary": self.summary_json(),
+            "written": self.written is not None,
+            **extra,
             "articles": [
                 {
                     **article_json(a),
@@ -59,6 +101,22 @@ class Digest:
     article_count: int
     covered: set[str]
     missing: list[str]
+    sentence_kind: str = "extractive"  # what was asked for: "extractive" or "llm" (digest_sentences)
+    warning: str | None = None  # why some or all stories could not be written (the LLM failed)
+    write_s: float = 0.0  # seconds the LLM took
+
+    @property
+    def written_line(self) -> str | None:
+        """``3 of 4 stories written by the LLM and checked; 1 kept its extractive sentences`` (None for
+        an extractive digest)."""
+        if self.sentence_kind != "llm":
+            return None
+        written = sum(s.written is not None for s in self.stories)
+        kept = len(self.stories) - written
+        line = f"{written} of {plural(len(self.stories), 'story')} written by the LLM and checked"
+        if kept:
+            line += f"; {kept} kept {'its' if kept == 1 else 'their'} extractive sentences"
+        return line
 
     @property
     def coverage_line(self) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from assistant.news.digest import Digest, outlets_of
+from assistant.news.digest import Digest, DigestStory, outlets_of
 from assistant.news.timeline import Timeline
 from assistant.terminal import safe
 
@@ -17,9 +17,10 @@ def cite(n: int, page: int | None) -> str:
     return f"[{n}, p. {page}]" if page else f"[{n}]"
 
 
-def digest_lines(digest: Digest, undated_outside: int = 0) -> list[Line]:
+def digest_lines(digest: Digest, undated_outside: int = 0, show_warning: bool = True) -> list[Line]:
     """Every story (date span, outlets, size), its cited sentences, its numbered reports with their
-    copies, its disagreements; then the coverage line."""
+    copies, its disagreements; then the coverage line, how many stories the LLM wrote (when it was
+    asked) and, with ``show_warning``, why it could not write them all."""
     lines: list[Line] = []
     undated_started = False
     for i, ds in enumerate(digest.stories, 1):
@@ -32,8 +33,7 @@ def digest_lines(digest: Digest, undated_outside: int = 0) -> list[Line]:
         lines.append(
             (f"{i}. {span or 'undated'} · {safe(', '.join(outlets_of(story)))} · {story.size} article{plural}", "bold")
         )
-        for sentence, n, page in ds.sentences:
-            lines.append((f"   {safe(sentence)} {cite(n, page)}", ""))
+        lines.extend(summary_lines(ds))
         for a in story.articles:
             line = f"   [{ds.numbers[a.article_id]}] {safe(a.outlet or '?')} {a.day or 'undated'} · {safe(a.title)}"
             copies = story.copies.get(a.article_id, [])
@@ -43,8 +43,26 @@ def digest_lines(digest: Digest, undated_outside: int = 0) -> list[Line]:
         for d in ds.disagreements:
             lines.append(("   outlets disagree · " + safe(d.line()), "yellow"))
     lines.append((digest.coverage_line, "bold"))
+    if digest.written_line:
+        lines.append((digest.written_line, "dim"))
+    if digest.warning and show_warning:
+        lines.append((f"warning: {safe(digest.warning)}", "yellow"))
     if undated_outside:
         lines.append((f"({undated_outside} undated articles are outside any date window)", "dim"))
+    return lines
+
+
+def summary_lines(ds: DigestStory) -> list[Line]:
+    """A story's cited sentences: the LLM's (marked ``written, checked``) when they passed their checks,
+    else the extractive ones, marked with the first check the LLM's sentences failed when it was asked."""
+    if ds.written is not None:
+        lines = [(f"   {safe(w.text)} {''.join(cite(n, None) for n in w.citations)}", "") for w in ds.written]
+        return [*lines, ("   (written by the LLM, checked)", "dim")]
+    lines = [(f"   {safe(sentence)} {cite(n, page)}", "") for sentence, n, page in ds.sentences]
+    failed = ds.failed_checks
+    if failed:
+        why = f"{failed[0].name}: {failed[0].detail}" if failed[0].detail else failed[0].name
+        lines.append((f"   (extractive: the LLM's sentence failed its checks · {safe(why)})", "dim"))
     return lines
 
 

@@ -66,25 +66,38 @@ def _print(lines: list[tuple[str, str]]) -> None:
         out.print(Text(text, style=style))
 
 
-def run_digest(settings: Settings, article_filter: ArticleFilter | None, as_json: bool, by: str) -> int:
-    """``assistant digest``: every story of the window, cited, in time order (or by size)."""
-    from assistant.news.digest import build_digest
-
+def run_digest(
+    settings: Settings, article_filter: ArticleFilter | None, as_json: bool, by: str, written: bool | None = None
+) -> int:
+    """``assistant digest``: every story of the window, cited, in time order (or by size); with
+    ``written`` (default: the ``digest_sentences`` setting) its sentences written by the LLM and checked,
+    with a progress bar (an LLM that fails leaves them extractive, with a one-line warning)."""
     started = time.perf_counter()
     assistant = _assistant(settings)
     articles = _window(assistant, article_filter, "digest")
     loaded = time.perf_counter()
-    digest = build_digest(articles, by_size=by == "size")
+    lang = article_filter.lang if article_filter is not None else None
+    with _progress() as progress:
+        task = progress.add_task("digest: writing sentences", total=None, visible=False)
+
+        def wrote(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total, visible=True)
+
+        digest = assistant.digest(articles, by_size=by == "size", written=written, lang=lang, progress=wrote)
     done = time.perf_counter()
     windowed = article_filter is not None and (article_filter.since or article_filter.until)
     # with a date window, undated articles are outside it: count them in the collection
     undated = assistant.undated_count() if windowed else sum(a.date is None for a in articles)
     timings = {
         "read_s": round(loaded - started, 3),
-        "group_s": round(done - loaded, 3),
+        "group_s": round(done - loaded - digest.write_s, 3),
         "total_s": round(done - started, 3),
     }
+    if digest.sentence_kind == "llm":
+        timings["write_s"] = digest.write_s
     filter_text = article_filter.describe() if article_filter is not None and article_filter.active else None
+    if digest.warning:
+        err.print(Text(f"assistant: warning: {safe(digest.warning)}", style="yellow"))
     if as_json:
         stories = [s.to_json() for s in digest.stories]
         print_json(
@@ -92,11 +105,14 @@ def run_digest(settings: Settings, article_filter: ArticleFilter | None, as_json
                 "filter": filter_text,
                 "articles": digest.article_count,
                 "undated": undated,
+                "sentences": digest.sentence_kind,
                 "stories": stories,
                 "disagreements": [
                     {"story": i, **d.to_json()} for i, s in enumerate(digest.stories, 1) for d in s.disagreements
                 ],
                 "coverage": digest.coverage_line,
+                "written": digest.written_line,
+                "warning": digest.warning,
                 "missing": digest.missing,
                 "timings": timings,
             }
@@ -104,7 +120,7 @@ def run_digest(settings: Settings, article_filter: ArticleFilter | None, as_json
         return 0 if not digest.missing else EXIT_PARTIAL
     if filter_text:
         err.print(Text(f"(articles: {safe(filter_text)})", style="dim"))
-    _print(digest_lines(digest, undated if windowed else 0))
+    _print(digest_lines(digest, undated if windowed else 0, show_warning=False))
     err.print(Text(f"digest of {plural(digest.article_count, 'article')} in {timings['total_s']:.2f}s", style="dim"))
     return 0 if not digest.missing else EXIT_PARTIAL
 
@@ -278,7 +294,8 @@ def dispatch(settings: Settings, args: Any, make_filter: Any) -> int:
     """Run the news command ``args.command`` (``make_filter(args)`` reads --since/--until/--source/--lang)."""
     as_json = bool(getattr(args, "json", False))
     if args.command == "digest":
-        return run_digest(settings, make_filter(args), as_json, args.by)
+        written = True if getattr(args, "written", False) else None
+        return run_digest(settings, make_filter(args), as_json, args.by, written)
     if args.command == "timeline":
         return run_timeline(settings, " ".join(args.query), make_filter(args), as_json)
     if args.command == "follow":

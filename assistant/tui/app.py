@@ -388,7 +388,10 @@ class AssistantApp(App[None]):
 
         try:
             if kind == "digest":
-                text = chat.digest_text(self.assistant, self.article_filter, by_size=arg.strip() == "size")
+                by_size, written = chat.digest_options(arg)
+                if written or (written is None and self.assistant.settings.digest_sentences == "llm"):
+                    self.call_from_thread(self.say, "Writing each story's sentences with the LLM…")
+                text = chat.digest_text(self.assistant, self.article_filter, by_size=by_size, written=written)
             elif kind == "timeline":
                 text = chat.timeline_text(self.assistant, arg, self.article_filter)
             else:

@@ -61,7 +61,10 @@ SLASH_COMMANDS: tuple[SlashCommand, ...] = (
     ),
     SlashCommand(
         "/digest",
-        (("/digest [size]", "every story in the filters' window, cited (by size: largest first)"),),
+        (
+            ("/digest [size]", "every story in the filters' window, cited (by size: largest first)"),
+            ("/digest written", "the same, each story's sentences written by the LLM and checked"),
+        ),
         _news("digest"),
     ),
     SlashCommand(

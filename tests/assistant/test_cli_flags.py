@@ -24,6 +24,7 @@ TODAYS_FLAGS = {
     "embedding_prompts": "--embedding-prompts",
     "models_dir": "--models-dir",
     "chroma_url": "--chroma-url",
+    "digest_sentences": "--digest-sentences",
 }
 
 
@@ -38,6 +39,7 @@ def test_the_same_flags_as_before_with_help_choices_and_types():
         assert actions[dest].option_strings == [flag] and actions[dest].help, dest
     assert actions["llm_backend"].choices == ["embedded", "openai", "ollama"]
     assert actions["embedding_prompts"].choices == ["auto", "e5", "bge", "bge-zh", "embeddinggemma", "nomic", "none"]
+    assert actions["digest_sentences"].choices == ["extractive", "llm"]  # a Literal's values
     assert actions["threads"].type is int and actions["top_k"].type is int
     assert actions["llm_model"].choices is None  # a bad name is the settings' one-line error, naming the key
     assert actions["data_dir"].metavar == "DIR" and actions["config_file"].metavar == "FILE"

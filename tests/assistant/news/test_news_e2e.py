@@ -304,3 +304,32 @@ def test_an_answer_about_the_latest_toll_shows_the_outlets_versions_and_its_date
     assert deaths, data
     assert len({v["value"] for v in deaths[0]["versions"]}) >= 2
     assert all(v["citation"] in {s["n"] for s in data["sources"]} for v in deaths[0]["versions"])
+
+
+@pytest.mark.e2e
+def test_a_written_digest_cites_each_storys_own_reports(corpus_args, gguf_path, capsys):
+    """``digest --written`` with the real LLM on a small window: every story has one or two sentences,
+    each citing a report of that story; written ones passed every check; the coverage line is intact."""
+    assert gguf_path.parent == Path(corpus_args[3])
+    window = ["--since", "2025-05-13", "--until", "2025-05-14"]
+    assert main([*corpus_args, "digest", *window, "--written", "--json"]) == 0
+    data = _json(capsys)
+    assert data["sentences"] == "llm" and data["warning"] is None, data["warning"]
+    assert data["coverage"].endswith("every article is cited or listed") and " → " in data["coverage"]
+    for story in data["stories"]:
+        numbers = {a["n"] for a in story["articles"]}
+        assert 1 <= len(story["summary"]) <= 2, story
+        for sentence in story["summary"]:
+            assert sentence["sentence"].strip() and sentence["citation"] in numbers, story
+            assert set(sentence.get("citations", [sentence["citation"]])) <= numbers, story
+        assert "checks" in story  # the LLM was asked for every story
+        if story["written"]:
+            assert all(c["ok"] for c in story["checks"]), story["checks"]
+        else:
+            assert any(not c["ok"] for c in story["checks"]), story["checks"]
+    print(f"\n{data['written']}; timings {data['timings']}")
+    for story in data["stories"]:
+        print(("written  " if story["written"] else "fallback ") + " ".join(s["sentence"] for s in story["summary"]))
+    assert main([*corpus_args, "digest", *window, "--written"]) == 0
+    text = capsys.readouterr().out
+    assert data["coverage"] in text and data["written"] in text
