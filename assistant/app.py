@@ -7,6 +7,7 @@ lazily by ``assistant.services.Services`` (heavy libraries load on first use).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -82,6 +83,9 @@ class Assistant:
         self.services = services or Services(
             settings, status=status, reader=reader, warn=warn, llm=llm, embedder=embedder
         )
+        # one model: an answer and a written digest (the chat runs them in separate workers) take turns.
+        # A plain Lock, not an RLock: a stream closed by the garbage collector may release it elsewhere.
+        self._model_turn = threading.Lock()
 
     @property
     def settings(self) -> Settings:
@@ -109,7 +113,12 @@ class Assistant:
         ``llm_error``, ``done``), from the articles ``article_filter`` allows. Closing the iterator stops
         the model."""
         where = self.services.where_for(article_filter)
-        return self.services.answerer.stream(question, history, where)
+        return self._taking_turns(self.services.answerer.stream(question, history, where))
+
+    def _taking_turns(self, events: Iterator[Event]) -> Iterator[Event]:
+        """``events``, produced while this facade's model is not used by anything else."""
+        with self._model_turn:
+            yield from events
 
     def ask(
         self,
@@ -119,7 +128,8 @@ class Assistant:
     ) -> Answer:
         """Answer ``question`` without streaming."""
         where = self.services.where_for(article_filter)
-        return self.services.answerer.ask(question, history, where)
+        with self._model_turn:
+            return self.services.answerer.ask(question, history, where)
 
     def answer_json(self, answer: Answer, article_filter: ArticleFilter | None = None) -> dict[str, Any]:
         """The ``--json`` shape of an answer: its fields, the PDF page of each source, and the filter."""
@@ -245,7 +255,8 @@ class Assistant:
             digest.sentence_kind = "llm"
             digest.warning = f"{describe_llm_error(exc)}; the digest is extractive"
             return digest
-        return write_digest(digest, llm, lang, progress)
+        with self._model_turn:
+            return write_digest(digest, llm, lang, progress)
 
     def undated_count(self) -> int:
         """How many stored articles have no date (outside any date window)."""
@@ -278,8 +289,10 @@ class Assistant:
             rows.append(ModelRow(s.embedding_model, "Hugging Face cache", str(cached)))
         else:
             problem = e5_problem(s.model_store, checksums=verify)
-            state = ("verified" if verify else "ready") if problem is None else (
-                problem if problem == "not prepared" else f"DAMAGED: {problem} (run: assistant models prepare)"
+            state = (
+                ("verified" if verify else "ready")
+                if problem is None
+                else (problem if problem == "not prepared" else f"DAMAGED: {problem} (run: assistant models prepare)")
             )
             rows.append(ModelRow(s.embedding_model, state, str(prepared_e5_path(s.model_store))))
         for name, spec in GGUF_MODELS.items():

@@ -261,3 +261,30 @@ def test_the_cli_warns_on_stderr_in_one_line(tmp_path, monkeypatch, capsys):
     assert warnings[0].endswith("; the digest is extractive") and "Traceback" not in captured.err
     assert "Gunung Lewotobi Laki-laki di Kabupaten Flores Timur" in captured.out and "warning" not in captured.out
     assert "0 of 2 stories written by the LLM and checked; 2 kept their extractive sentences" in captured.out
+
+
+def test_a_written_digest_waits_while_an_answer_uses_the_model():
+    import threading
+
+    from assistant.app import Assistant
+
+    facade = Assistant.__new__(Assistant)  # only the turn-taking is exercised here
+    facade._model_turn = threading.Lock()
+    order: list[str] = []
+
+    def answer_events():
+        order.append("answer starts")
+        yield "token"
+        order.append("answer ends")
+
+    events = facade._taking_turns(answer_events())
+    next(events)  # an answer is streaming: it holds the model
+    waiting = threading.Thread(
+        target=lambda: (facade._model_turn.acquire(), order.append("digest"), facade._model_turn.release())
+    )
+    waiting.start()
+    waiting.join(timeout=0.2)
+    assert waiting.is_alive() and order == ["answer starts"]
+    list(events)
+    waiting.join(timeout=5)
+    assert order == ["answer starts", "answer ends", "digest"]
