@@ -49,7 +49,8 @@ DANGLING = frozenset(" ".join(_WORDS).split())
 _UNSPACED_END = re.compile(r"(是|为|由|被|称为|叫做|和|与|及|คือ|โดย|ของ|และ|หรือ)$")
 _MARKER = re.compile(r"\[\s*\d+(?:\s*[,;-]\s*\d+)*\s*\]")
 _SENTENCE = re.compile(r"(.*?)([.!?。！？।]+(?=\s|$)|[\n;:]|$)", re.DOTALL)
-_TOKEN = re.compile(r"[^\s.,;:!?()\[\]{}\"'“”‘’«»„、。，：；！？।]+")
+# an apostrophe inside a word keeps it whole ("Qur'an" does not end in "an")
+_TOKEN = re.compile(r"[^\s.,;:!?()\[\]{}\"“”‘«»„、。，：；！？।]+")
 
 
 def dangling_word(answer: str) -> str | None:

@@ -3,6 +3,7 @@
 import pytest
 
 from assistant.answer_checks import check_answer, check_grounded, check_type, number_values
+from assistant.dangling import dangling_word
 
 KIM = "Keputusan ini dilakukan atas perintah langsung dari Pemimpin Korea Utara, Kim Jong Un."
 
@@ -142,9 +143,29 @@ def test_a_rank_answer_without_an_ordinal_fails():
         ("这本书的作者是[1]。", "这本书的作者是谁？", "person"),
     ],
 )
-def test_a_sentence_that_stops_where_the_entity_should_be_fails(answer, question, kind):
-    check = check_type(answer, question, kind)
-    assert not check.ok and "leaves out" in check.detail
+def test_a_sentence_that_stops_where_the_entity_should_be_is_found(answer, question, kind):
+    # the digest's written sentences are checked with it (no question there to compare with)
+    assert dangling_word(answer) is not None
+
+
+@pytest.mark.parametrize(
+    ("answer", "question"),
+    [
+        (
+            "The branch of theoretical computer science that deals with broadly classifying computational "
+            "problems by difficulty and class of relationship is [1].",
+            "What branch of theoretical computer science deals with broadly classifying computational problems "
+            "by difficulty and class of relationship?",
+        ),
+        ("The Liber servitoris was authored by [1].", "Who authored the Liber servitoris?"),
+        ("Penemu mesin uap adalah [1].", "Siapa penemu mesin uap?"),
+    ],
+)
+def test_an_answer_that_leaves_out_the_entity_only_repeats_the_question(answer, question):
+    # answers are not judged by their last word (on eval-train it caught nothing the repeat test misses);
+    # "adalah" says nothing where the collection calls it frequent
+    check = check_type(answer, question, "other", common=lambda words: {"adalah"} & set(words))
+    assert not check.ok and "repeats the question" in check.detail
 
 
 @pytest.mark.parametrize(
@@ -165,3 +186,7 @@ def test_a_sentence_that_repeats_the_question_with_a_function_word_fails():
     question = "What branch of computer science deals with classifying problems?"
     check = check_type("The branch of computer science that deals with classifying problems [1].", question, "other")
     assert not check.ok and "repeats" in check.detail
+
+
+def test_an_apostrophe_keeps_a_word_whole():
+    assert dangling_word("Nuh adalah seorang rasul yang diceritakan dalam Alkitab dan Al-Qur'an [1].") is None
