@@ -59,9 +59,6 @@ from vectorstore.language import detect_language
 __all__ = ["Answer", "Answerer", "Event", "Source", "format_passages", "no_probability", "to_sources"]
 
 EvidenceFn = Callable[[str, list[str], list[float]], list[PassageEvidence]]
-# A question is taken as asked across languages when this share of the dense leg's first five passages is
-# in another language (fitted on eval-train with benchmarks/fusion.py fit --pools).
-CROSS_LINGUAL_SHARE = 0.6
 
 
 @dataclass
@@ -135,7 +132,6 @@ class Answerer:
         persist_prefix: bool = False,
         evidence: EvidenceFn | None = None,
         candidates: int | None = None,
-        cross_lingual_candidates: int = 0,
         rule: RefusalRule = DEFAULT_RULE,
         all_signals: bool = False,
         answer_checks: bool = True,
@@ -160,7 +156,6 @@ class Answerer:
         self.evidence = evidence
         self.top_k = int(getattr(retriever, "k", 5) or 5)
         self.candidates = max(candidates or self.top_k, self.top_k)
-        self.cross_lingual_candidates = cross_lingual_candidates  # reranked instead when asked across languages
         self.rule = rule
         self.all_signals = all_signals
         self.answer_checks = answer_checks
@@ -251,15 +246,6 @@ class Answerer:
         if hasattr(retriever, "model_copy"):  # a pydantic retriever (all of LangChain's): k and filter set per call
             retriever = retriever.model_copy(update=update)
         docs = retriever.invoke(turn.query)
-        wide = self.cross_lingual_candidates
-        if (
-            wide > update["k"]
-            and docs
-            and float(docs[0].metadata.get("foreign_share", 0.0)) >= CROSS_LINGUAL_SHARE
-            and hasattr(retriever, "model_copy")
-        ):
-            # asked across languages: the right passage often ranks lower, so more candidates are reranked
-            docs = retriever.model_copy(update={"k": wide}).invoke(turn.query)
         return self._rank(turn, docs)
 
     def _rank(self, turn: _Turn, docs: list[Any]) -> list[Source]:

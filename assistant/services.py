@@ -370,7 +370,6 @@ class Services:
             persist_prefix=s.llm_prefix_cache,
             evidence=self.score_evidence if s.rerank_candidates else None,
             candidates=s.rerank_candidates or None,
-            cross_lingual_candidates=s.rerank_candidates_cross_lingual if s.rerank_candidates else 0,
             all_signals=s.record_all_signals,
             answer_checks=s.answer_checks,
             common_words=self.common_words,

@@ -275,14 +275,6 @@ class Settings(BaseSettings):
         "the model (0: no reranking).",
         json_schema_extra=_tag("retrieval"),
     )
-    rerank_candidates_cross_lingual: int = Field(
-        default=10,
-        ge=0,
-        le=100,
-        description="Passages reranked instead of rerank_candidates when the question is asked across languages "
-        "(most of the closest passages are in another language); fitted on eval-train.",
-        json_schema_extra=_tag("retrieval"),
-    )
     answer_checks: bool = Field(
         default=True,
         description="Check that the answer holds what the question asks for and that its names and numbers "

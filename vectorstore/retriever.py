@@ -11,24 +11,9 @@ from pydantic import ConfigDict
 
 from vectorstore.embeddings import PassageEmbedder
 from vectorstore.filters import matches
-from vectorstore.language import detect_language
 from vectorstore.store import ChromaStore, Hit
 
 _ATTEMPTS = 3  # retrievals tried while articles change under them, before leaving the changing ones out
-
-
-FOREIGN_LOOK = 5  # the dense leg's first passages whose languages are compared with the question's
-
-
-def foreign_share(query: str, dense: list[Hit]) -> float:
-    """The share of the dense leg's first passages written in another language than ``query``: near 1
-    for a question asked across languages (an English question about Russian articles)."""
-    langs = [str(h.metadata.get("lang", "")) for h in dense[:FOREIGN_LOOK]]
-    langs = [x for x in langs if x]
-    if not langs:
-        return 0.0
-    lang = detect_language(query)
-    return sum(x != lang for x in langs) / len(langs)
 
 
 def hit_to_document(hit: Hit) -> Document:
@@ -197,10 +182,8 @@ class HybridRetriever(BaseRetriever):
         chosen = merge_adjacent(diversify(ranked, self.k, self.per_article))
         # the dense leg's last candidate: a per-question baseline for how close unrelated passages come
         floor = dense[-1].score if dense else 0.0
-        foreign = foreign_share(query, dense)
         for hit in chosen:
             hit.metadata["dense_floor"] = floor
-            hit.metadata["foreign_share"] = foreign
             copies = self._other_copies(hit, dropped)
             if copies:
                 hit.metadata["also_reported_by"] = copies

@@ -240,14 +240,3 @@ def test_a_translation_that_changes_a_number_is_not_shown():
     answerer = Answerer(FixedRetriever(docs=docs), model, evidence=_evidence)
     answer = answerer.ask("How many troops were sent to Kursk?")
     assert answer.answer.startswith("The articles say: Sebanyak 12.000 pasukan")
-
-
-def test_a_question_asked_across_languages_reranks_more_candidates():
-    foreign = [Document(page_content=d.page_content, metadata={**d.metadata, "foreign_share": 1.0}) for d in DOCS]
-    retriever = FixedRetriever(docs=foreign)
-    answerer = Answerer(retriever, _model("Kim Jong Un [2]."), evidence=_evidence, cross_lingual_candidates=20)
-    answerer.passages("Who gave the direct order to send the troops?")
-    assert len(retriever.queries) == 2  # once as usual, once for the wider pool
-    same = FixedRetriever(docs=DOCS)
-    Answerer(same, _model("x"), evidence=_evidence, cross_lingual_candidates=20).passages("Siapa yang memerintahkan?")
-    assert len(same.queries) == 1
