@@ -290,6 +290,8 @@ class Answerer:
         texts = [s.passage for s in turn.sources]
         top_lang = turn.sources[0].lang if turn.sources else ""
         signals["same_language"] = 1.0 if not top_lang or top_lang == turn.lang else 0.0
+        langs = [s.lang for s in turn.sources if s.lang]
+        signals["passages_same_language"] = 1.0 if all(x == turn.lang for x in langs) else 0.0
         signals["coverage"] = self.coverage(turn.query, texts) if self.coverage else None
         if not self.check:
             return

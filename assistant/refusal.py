@@ -3,10 +3,11 @@
 Signals (``refusal_features``): the model's answer to "which passage states the answer, 0 for none" (its
 P(0), one token on the cached prompt), how far the best evidence sentence stands above the question's own
 baseline (the dense leg's 30th candidate: an absolute cosine means different things across languages),
-and, only when question and passages share a language, the share of the question's rare terms the best
-passage holds. Fitted on ``../shared/eval-train`` with cross-validation (``benchmarks/refusal_calibration.py``);
-eval-dev is only reported. With the 1.5B model every signal is weak (cross-validated AUC 0.56 for the
-check, 0.41 for the evidence gap, 0.66 for coverage, 0.62 together): coverage carries most of the rule.
+and, only when the question and every passage the model reads share a language, the share of the
+question's rare terms the best passage holds. Fitted on ``../shared/eval-train`` with cross-validation
+(``benchmarks/refusal_calibration.py``); eval-dev is only reported. With the 1.5B model every signal is weak
+(cross-validated AUC on eval-train: 0.62 for the check, 0.54 for the evidence gap, 0.74 for coverage, 0.75
+together): coverage carries most of the rule.
 """
 
 from __future__ import annotations
@@ -44,12 +45,13 @@ def question_coverage(question: str, passages: list[str], frequencies: DocumentF
 def refusal_features(signals: Mapping[str, float | None]) -> dict[str, float | None]:
     """The rule's features from a turn's raw signals (the same function serves the calibration script).
 
-    ``coverage_same``: lexical coverage where the question and the passages share a language; across
-    languages it says nothing, so it takes the neutral value 0.5 there."""
+    ``coverage_same``: lexical coverage where the question and every passage share a language; when any
+    passage is in another language it says nothing (the answer may be in that one, in other words), so
+    it takes the neutral value 0.5 there."""
     sentence = signals.get("sentence_best")
     floor = signals.get("dense_floor")
     coverage = signals.get("coverage")
-    same = signals.get("same_language", 1.0)
+    same = signals.get("passages_same_language", signals.get("same_language", 1.0))
     return {
         "locate_none": signals.get("locate_none"),
         "no_probability": signals.get("no_probability"),
@@ -82,14 +84,15 @@ class RefusalRule:
 
 
 # Fitted on an eval-train recording (140 questions: 92 answerable, 48 unanswerable, every gate open) with
-# benchmarks/refusal_calibration.py. The feature set and the threshold (``max_decline_probability`` 0.50)
+# benchmarks/refusal_calibration.py. The feature set and the threshold (``max_decline_probability`` 0.42)
 # were chosen there by 5-fold cross-validation, never on eval-dev: the threshold that declines the most
-# unanswerable questions with at most 10% false declines (cross-validated: 8.7% false declines, 20.8%
-# declined). Each fallback is fitted the same way without the signal that can be missing: the
-# which-passage check (a backend without log-probabilities) and the lexical coverage (no keyword index).
-_GAP_ONLY = RefusalRule(-0.555, {"sentence_gap": -1.81})
-_WITHOUT_COVERAGE = RefusalRule(-1.263, {"locate_none": 3.998, "sentence_gap": -1.088}, _GAP_ONLY)
-_WITHOUT_CHECK = RefusalRule(1.097, {"sentence_gap": 0.09, "coverage_same": -3.644}, _WITHOUT_COVERAGE)
-DEFAULT_RULE = RefusalRule(
-    0.491, {"locate_none": 2.611, "sentence_gap": 0.329, "coverage_same": -3.327}, _WITHOUT_CHECK
-)
+# unanswerable questions with at most 10% false declines (cross-validated: 8.7% false declines, 54.2%
+# declined). Coverage counts only when every passage the model reads is in the question's language
+# (``passages_same_language``; it was the first passage alone: 20.8% declined under the same budget).
+# Each fallback is fitted the same way without the signal that can be missing (the which-passage check:
+# a backend without log-probabilities; the lexical coverage: no keyword index), and its intercept moved
+# so that the same threshold applies to it as to the full rule.
+_GAP_ONLY = RefusalRule(-3.629, {"sentence_gap": -1.81})
+_WITHOUT_COVERAGE = RefusalRule(-1.345, {"locate_none": 3.998, "sentence_gap": -1.088}, _GAP_ONLY)
+_WITHOUT_CHECK = RefusalRule(2.094, {"sentence_gap": 0.132, "coverage_same": -5.781}, _WITHOUT_COVERAGE)
+DEFAULT_RULE = RefusalRule(1.586, {"locate_none": 2.65, "sentence_gap": 0.408, "coverage_same": -5.533}, _WITHOUT_CHECK)

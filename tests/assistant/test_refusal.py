@@ -52,3 +52,12 @@ def test_rule_falls_back_when_a_signal_is_missing():
     assert rule.probability({"locate_none": None, "sentence_gap": 0.1}) == fallback.probability({"sentence_gap": 0.1})
     assert RefusalRule(0.0, {"x": 1.0}).probability({}) is None
     assert DEFAULT_RULE.probability({}) is None
+
+
+def test_coverage_counts_only_when_every_passage_is_in_the_questions_language():
+    base = {"sentence_best": 0.8, "dense_floor": 0.78, "coverage": 0.1, "locate_none": 0.3}
+    same = refusal_features({**base, "same_language": 1.0, "passages_same_language": 1.0})
+    mixed = refusal_features({**base, "same_language": 1.0, "passages_same_language": 0.0})
+    assert same["coverage_same"] == 0.1 and mixed["coverage_same"] == 0.5
+    # low coverage over English passages says little when a Russian passage may hold the answer
+    assert DEFAULT_RULE.probability(mixed) < DEFAULT_RULE.probability(same)
