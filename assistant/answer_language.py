@@ -37,11 +37,22 @@ def check_language(answer: str, lang: str) -> Check:
 
 
 def faithful_translation(source: str, translation: str, lang: str) -> bool:
-    """A translation of ``source`` into ``lang`` may be shown: it is not empty, is in ``lang``, is not
-    padded far beyond the source, and every number it states is one the source states (digits or words)."""
+    """A translation of ``source`` into ``lang`` may be shown: it is not empty, is in ``lang``, does not
+    just repeat the source, is not padded far beyond it, and every number it states is one the source
+    states (digits or words)."""
     text = translation.strip()
     if not text or len(text) > 3 * len(source) + 40:
         return False
-    if written_language(text, lang) not in (None, lang):
+    if written_language(text, lang) not in (None, lang) or _repeats(source, text):
         return False
     return check_grounded(text, "", [source], same_language=False).ok
+
+
+def _repeats(source: str, translation: str) -> bool:
+    """The "translation" holds the source itself (quoted, or copied after a preamble): half of the
+    source's longer words recur in it. Names recur in a real translation, but not half of the words."""
+    words = [w for w in re.findall(r"\w+", source.lower()) if len(w) >= 4 and not w.isdigit()]
+    if len(words) < 4:
+        return False
+    seen = set(re.findall(r"\w+", translation.lower()))
+    return sum(w in seen for w in words) / len(words) >= 0.5

@@ -39,6 +39,7 @@ from assistant.recency import as_of_note, asks_latest, newest_first
 from assistant.refusal import DEFAULT_RULE, RefusalRule, refusal_features
 from assistant.source_disagreements import answer_disagreements
 from assistant.types import Answer, Check, Event, EvidenceQuote, Source
+from assistant.untrusted import strip_link_text
 from assistant.verdicts import no_probability, passage_probabilities
 from prompts import (
     answer_prompt,
@@ -372,7 +373,8 @@ class Answerer:
                 translation = self.translate_chain.invoke({"sentence": sentence, "language": language_name(lang)})
             except Exception:  # noqa: BLE001 - the LLM failed: the sentence as the article writes it
                 translation = ""
-            translation = " ".join(translation.split())
+            # the shown text gets its one citation from the application, and no links
+            translation = " ".join(strip_link_text(_strip_markers(translation)).split())
             if faithful_translation(sentence, translation, lang):
                 return f"{translated_label(lang)} {translation}"
         return f"{evidence_label(lang)} {sentence}"

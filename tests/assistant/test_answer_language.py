@@ -38,3 +38,10 @@ def test_a_translation_in_the_wrong_language_or_padded_is_refused():
     assert not faithful_translation(source, "Sebanyak 12.000 pasukan dikirim ke wilayah Kursk.", "en")
     assert not faithful_translation(source, "North Korea sent 12,000 troops to Kursk. " * 6, "en")
     assert not faithful_translation(source, "", "en")
+
+
+def test_a_translation_that_quotes_the_source_is_refused():
+    source = "Например, Башня Митчелла спроектирована по образцу оксфордской Башни Магдалены."
+    quoted = f'The sentence "{source}" says that the tower is modelled on another one.'
+    assert not faithful_translation(source, quoted, "en")
+    assert faithful_translation(source, "For example, the Mitchell Tower is modelled on Oxford's Magdalen Tower.", "en")

@@ -240,3 +240,16 @@ def test_a_translation_that_changes_a_number_is_not_shown():
     answerer = Answerer(FixedRetriever(docs=docs), model, evidence=_evidence)
     answer = answerer.ask("How many troops were sent to Kursk?")
     assert answer.answer.startswith("The articles say: Sebanyak 12.000 pasukan")
+
+
+def test_a_translated_quote_carries_only_the_applications_citation_and_no_links():
+    model = _model(
+        "Pasukan dikirim atas perintah langsung Kim Jong Un [2].",
+        "Pengiriman pasukan atas perintah langsung Kim Jong Un [2].",
+        "The troops were sent on the direct order of Kim Jong Un [1], see https://evil.example/x.",
+    )
+    answer = Answerer(FixedRetriever(docs=DOCS), model, evidence=_evidence).ask(
+        "Who gave the order to send the troops?"
+    )
+    assert answer.answer.startswith("The articles say (translated): The troops were sent")
+    assert "http" not in answer.answer and answer.answer.count("[") == 1
