@@ -15,6 +15,7 @@ one-line warning. Temperature 0: the same digest every time.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -116,7 +117,7 @@ def check_reply(
     from assistant.untrusted import strip_links
 
     text = repair_citations(strip_links(reply), reports)
-    sentences = [s.strip() for s in answer_sentences(text)]
+    sentences = closing_citation_covers([s.strip() for s in answer_sentences(text)])
     if not sentences:
         return None, [SentenceCheck("", "sentences", False, "the reply holds no sentence")]
     checks: list[SentenceCheck] = []
@@ -131,6 +132,36 @@ def check_reply(
     if all(c.ok for c in checks):
         return written, checks
     return None, checks
+
+
+_ONE_MARKER = re.compile(r"\[\s*\d{1,3}\s*\]")
+
+
+def closing_citation_covers(sentences: list[str]) -> list[str]:
+    """Sentences without a citation take the one that closes the run of sentences after them: the
+    small model often copies a report's lead and cites it once, at the end."""
+    out: list[str] = []
+    closing = ""
+    for sentence in reversed(sentences):
+        markers = _ONE_MARKER.findall(sentence)
+        if markers:
+            closing = markers[-1]
+            out.append(sentence)
+        else:
+            out.append(f"{sentence} {closing}" if closing else sentence)
+    return out[::-1]
+
+
+def local_numbers(reports: dict[int, Any]) -> dict[int, int]:
+    """The story's reports numbered from 1 for the model (digest number by local number): a small model
+    cites "[1]" more reliably than "[14]"."""
+    return {i: n for i, n in enumerate(reports, start=1)}
+
+
+def to_digest_numbers(reply: str, local: dict[int, int]) -> str:
+    """The reply's local citation numbers turned into the digest's (an unknown one is left as written,
+    and the checks drop it)."""
+    return _ONE_MARKER.sub(lambda m: f"[{local.get(int(m.group()[1:-1].strip()), m.group()[1:-1].strip())}]", reply)
 
 
 def digest_chain(llm: Any) -> Any:
@@ -151,14 +182,16 @@ def write_story(chain: Any, ds: DigestStory, lang: str | None = None) -> None:
     articles = story_reports(ds)
     reports = {n: report_text(a) for n, a in articles.items()}
     language = story_language(ds, lang)
+    local = local_numbers(reports)
     reply = chain.invoke(
         {
-            "passages": format_numbered(list(reports.items())),
+            "passages": format_numbered([(i, reports[n]) for i, n in local.items()]),
             "language": language_name(language),
-            "example": next(iter(reports)),
+            "example": 1,
         }
     )
-    ds.written, ds.checks = check_reply(str(reply), reports, {n: a.lang for n, a in articles.items()}, language)
+    reply = to_digest_numbers(str(reply), local)
+    ds.written, ds.checks = check_reply(reply, reports, {n: a.lang for n, a in articles.items()}, language)
 
 
 def write_digest(digest: Digest, llm: Any, lang: str | None = None, progress: Progress | None = None) -> Digest:

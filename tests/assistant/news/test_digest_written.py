@@ -79,9 +79,10 @@ def test_good_sentences_are_kept_with_their_citations(tmp_path):
         "complete",
     }
     assert digest.warning is None and digest.written_line == "2 of 2 stories written by the LLM and checked"
-    # each story's prompt holds its own reports under the digest's numbers, delimited as data
+    # each story's prompt holds its own reports numbered from 1 (the digest's numbers come back after),
+    # delimited as data
     prompt_2 = llm.prompts[1][-1].content
-    assert "<passages>\n[2] Perum Bulog" in prompt_2 and "[1]" not in prompt_2.split("</passages>")[0]
+    assert "<passages>\n[1] Perum Bulog" in prompt_2 and "[2]" not in prompt_2.split("</passages>")[0]
     assert "Indonesian" in prompt_2
     text = "\n".join(t for t, _ in digest_lines(digest))
     assert "8.000 meter. [1]" in text and "(written by the LLM, checked)" in text
@@ -103,12 +104,12 @@ def test_an_invented_number_falls_back_to_the_extractive_sentence_and_is_flagged
 
 
 def test_a_citation_outside_the_story_is_dropped_and_falls_back(tmp_path):
-    outside = "Perum Bulog menggelar operasi pasar beras di 500 titik di seluruh Indonesia [1]."
+    outside = "Perum Bulog menggelar operasi pasar beras di 500 titik di seluruh Indonesia [3]."
     digest = _assistant(tmp_path, _model(GOOD_1, outside)).digest(articles(), written=True)
     second = digest.stories[1]
     assert second.written is None and second.sentences[0][1] == 2
     (failed,) = second.failed_checks
-    assert failed.name == "citation" and failed.detail == "dropped [1]: not a report of this story"
+    assert failed.name == "citation" and failed.detail == "dropped [3]: not a report of this story"
 
 
 def test_a_valid_citation_beside_an_outside_one_is_kept(tmp_path):
@@ -288,3 +289,14 @@ def test_a_written_digest_waits_while_an_answer_uses_the_model():
     list(events)
     waiting.join(timeout=5)
     assert order == ["answer starts", "answer ends", "digest"]
+
+
+def test_a_lead_copied_with_one_closing_citation_cites_every_sentence(tmp_path):
+    # what the bundled model does: the report's sentences, one marker at the end, numbered as it was shown
+    reply = (
+        "Perum Bulog menggelar operasi pasar beras di 500 titik di seluruh Indonesia. "
+        "Perum Bulog menggelar operasi pasar beras di 500 titik. [1]"
+    )
+    digest = _assistant(tmp_path, _model(GOOD_1, reply)).digest(articles(), written=True)
+    second = digest.stories[1]
+    assert second.written is not None and [w.citations for w in second.written] == [[2], [2]]
