@@ -41,7 +41,7 @@ def test_a_question_in_another_language_is_answered_from_the_passage_that_states
     assert cited and all(KIM in s["passage"] for s in cited), result
     assert KIM in result["sources"][0]["passage"]  # best evidence first
     assert KIM in result["evidence"]["sentence"]
-    assert {c["name"] for c in result["checks"]} == {"answer_type", "grounded"}
+    assert {c["name"] for c in result["checks"]} == {"answer_type", "grounded", "language"}
 
 
 @pytest.mark.e2e
