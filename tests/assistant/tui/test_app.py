@@ -26,7 +26,10 @@ class SlowFakeChatModel(GenericFakeChatModel):
 
 def make_services(tmp_path, embedding_path, replies, slow=False):
     settings = load_settings(
-        data_dir=str(tmp_path / "data"), models_dir=str(embedding_path.parent), refusal_check=False
+        data_dir=str(tmp_path / "data"),
+        models_dir=str(embedding_path.parent),
+        refusal_check=False,
+        max_decline_probability=1.0,  # the chat's behaviour, not the refusal rule's calibration, is tested here
     )
     model_cls = SlowFakeChatModel if slow else GenericFakeChatModel
     llm = model_cls(messages=iter([AIMessage(content=r) for r in replies]))
