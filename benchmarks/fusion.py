@@ -24,6 +24,7 @@ import itertools
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -152,15 +153,20 @@ def docs_at(row: dict[str, Any], point: Point) -> list[str]:
     return row["variants"][_key(k, w, weight)]
 
 
-def metrics(rows: list[dict[str, Any]], point: Point) -> tuple[float, float]:
-    """(recall@5, MRR) of the gold document."""
+def _recall_mrr(rows: list[dict[str, Any]], shown: Callable[[dict[str, Any]], list[str]]) -> tuple[float, float]:
+    """(recall@5, MRR) of the gold document among the documents ``shown(row)``."""
     hits = rr = 0.0
     for row in rows:
-        docs = docs_at(row, point)
+        docs = shown(row)
         if row["gold"] in docs:
             hits += 1
             rr += 1 / (docs.index(row["gold"]) + 1)
     return hits / max(len(rows), 1), rr / max(len(rows), 1)
+
+
+def metrics(rows: list[dict[str, Any]], point: Point) -> tuple[float, float]:
+    """(recall@5, MRR) of the gold document."""
+    return _recall_mrr(rows, lambda row: docs_at(row, point))
 
 
 GRID: list[Point] = [
@@ -241,13 +247,7 @@ def pool_docs(row: dict[str, Any], point: PoolPoint) -> list[str]:
 
 def pool_metrics(rows: list[dict[str, Any]], point: PoolPoint) -> tuple[float, float]:
     """(recall@5, MRR) of the gold document under a pool rule."""
-    hits = rr = 0.0
-    for row in rows:
-        docs = pool_docs(row, point)
-        if row["gold"] in docs:
-            hits += 1
-            rr += 1 / (docs.index(row["gold"]) + 1)
-    return hits / max(len(rows), 1), rr / max(len(rows), 1)
+    return _recall_mrr(rows, lambda row: pool_docs(row, point))
 
 
 def _answerable(gold: Path) -> int:

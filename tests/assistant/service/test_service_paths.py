@@ -138,8 +138,9 @@ class Warm(StandIn):
         pass
 
 
-def test_the_service_and_its_client_meet_in_the_private_folder(long_settings, short_dir, monkeypatch):
-    monkeypatch.setenv("XDG_RUNTIME_DIR", str(short_dir))
+def _serving(long_settings):
+    """A stand-in service for ``long_settings`` in a thread (it stops after 1 s idle), once it has
+    written service.json."""
     settings = long_settings.model_copy(update={"service_idle_timeout": 1.0})
     kwargs = {"say": lambda m: None, "assistant": Warm(settings)}
     thread = threading.Thread(target=serve, args=(settings,), kwargs=kwargs)
@@ -147,6 +148,12 @@ def test_the_service_and_its_client_meet_in_the_private_folder(long_settings, sh
     deadline = time.monotonic() + 20
     while not info_path(settings).exists() and time.monotonic() < deadline:
         time.sleep(0.05)
+    return settings, thread
+
+
+def test_the_service_and_its_client_meet_in_the_private_folder(long_settings, short_dir, monkeypatch):
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(short_dir))
+    settings, thread = _serving(long_settings)
     path = socket_path(settings)
     assert path.parent == short_dir / "article-assistant" and _mode(path) == 0o600
     client = running_client(settings)
@@ -159,13 +166,7 @@ def test_a_client_with_another_runtime_folder_finds_the_socket_the_service_recor
     long_settings, short_dir, monkeypatch
 ):
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(short_dir))
-    settings = long_settings.model_copy(update={"service_idle_timeout": 1.0})
-    kwargs = {"say": lambda m: None, "assistant": Warm(settings)}
-    thread = threading.Thread(target=serve, args=(settings,), kwargs=kwargs)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not info_path(settings).exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
+    settings, thread = _serving(long_settings)
     served = socket_path(settings)
     monkeypatch.delenv("XDG_RUNTIME_DIR")  # this client would compute /tmp/assistant-<uid>/…
     assert socket_path(settings) != served
