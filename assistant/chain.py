@@ -59,7 +59,8 @@ from vectorstore.language import detect_language
 
 __all__ = ["Answer", "Answerer", "Event", "Source", "format_passages", "no_probability", "to_sources"]
 
-EvidenceFn = Callable[[str, list[str], list[float]], list[PassageEvidence]]
+# (question, passages, keyword scores, dense scores: 0 for a passage only the keyword leg found)
+EvidenceFn = Callable[[str, list[str], list[float], list[float]], list[PassageEvidence]]
 
 
 @dataclass
@@ -256,7 +257,8 @@ class Answerer:
             kept = docs[: self.top_k]
             return to_sources(newest_first(kept, lambda d: date_text(d.metadata)) if turn.latest else kept)
         keyword = [float(d.metadata.get("keyword_score", 0.0)) for d in docs]
-        evidence = self.evidence(turn.query, [d.page_content for d in docs], keyword)
+        dense = [float(d.metadata.get("dense_score", 0.0)) for d in docs]
+        evidence = self.evidence(turn.query, [d.page_content for d in docs], keyword, dense)
         order = rerank_order(evidence)[: self.top_k]
         if turn.latest:  # the best evidence is chosen as always, then read newest first
             order = newest_first(order, lambda i: date_text(docs[i].metadata))

@@ -387,16 +387,16 @@ class Services:
         if not self.answerer.warmed:
             self.answerer.warm()
 
-    def score_evidence(self, question: str, passages: list[str], keyword_scores: list[float]) -> list[Any]:
-        """Evidence scores of each passage and its sentences for the question (``assistant.evidence``)."""
+    def score_evidence(
+        self, question: str, passages: list[str], keyword_scores: list[float], dense_scores: list[float]
+    ) -> list[Any]:
+        """Evidence scores of each passage and its sentences for the question (``assistant.evidence``).
+        The passages' own similarities are the dense leg's (``dense_scores``): not embedded again."""
         from assistant.evidence import score_passages
 
         embedder = self.embedder
-        vector = embedder.embed_query(question)
-        passage_vectors = embedder.embed_documents(passages) if passages else []
-        scores = [float(sum(a * b for a, b in zip(vector, v, strict=True))) for v in passage_vectors]
         return score_passages(
-            question, passages, scores, embedder.embed_query, embedder.embed_documents, vector, keyword_scores
+            question, passages, dense_scores, embedder.embed_query, embedder.embed_documents, None, keyword_scores
         )
 
     def sentence_scores(self, question: str, sentences: list[str]) -> list[float]:

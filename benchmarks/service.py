@@ -61,8 +61,12 @@ def timed_ask(env: dict[str, str], question: str, tree: Path = ROOT) -> dict[str
     master, slave = pty.openpty()
     started = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-m", "assistant", "--ask", question], cwd=tree, env=env,
-        stdin=subprocess.DEVNULL, stdout=slave, stderr=subprocess.DEVNULL,
+        [sys.executable, "-m", "assistant", "--ask", question],
+        cwd=tree,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=slave,
+        stderr=subprocess.DEVNULL,
     )
     os.close(slave)
     marks: dict[str, float] = {}
@@ -94,7 +98,7 @@ def timed_ask(env: dict[str, str], question: str, tree: Path = ROOT) -> dict[str
     return marks
 
 
-def chat_reference(data: Path, models: str, question: str, runs: int) -> dict[str, float]:
+def chat_reference(data: Path, models: str, question: str, runs: int, tree: Path = ROOT) -> dict[str, float]:
     """What the chat shows for ``question`` with its models loaded and warm: seconds to the evidence,
     the first token and the end (median of ``runs``), in a child process."""
     code = (
@@ -111,16 +115,20 @@ def chat_reference(data: Path, models: str, question: str, runs: int) -> dict[st
         "    m['end'] = time.perf_counter() - t; rows.append(m)\n"
         "print(json.dumps({k: statistics.median(r[k] for r in rows) for k in rows[0]}))\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], env=_env(data, models), capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=tree, env=_env(data, models, tree), capture_output=True, text=True
+    )
     if done.returncode:
         raise SystemExit(done.stderr[-2000:])
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def start_service(data: Path, models: str, port: int | None = None) -> subprocess.Popen:
-    """``assistant serve`` on ``data`` (and HTTP on 127.0.0.1:``port``), once it answers."""
+def start_service(data: Path, models: str, port: int | None = None, tree: Path = ROOT) -> subprocess.Popen:
+    """``assistant serve`` of ``tree`` on ``data`` (and HTTP on 127.0.0.1:``port``), once it answers."""
     args = [sys.executable, "-m", "assistant", "serve"] + (["--http", f"127.0.0.1:{port}"] if port else [])
-    process = subprocess.Popen(args, env=_env(data, models), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        args, cwd=tree, env=_env(data, models, tree), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     deadline = time.monotonic() + 600
     while not (data / "service.json").exists():
         if process.poll() is not None or time.monotonic() > deadline:
@@ -136,6 +144,21 @@ def _stop_started(data: Path) -> None:
     deadline = time.monotonic() + 60
     while (data / "service.json").exists() and time.monotonic() < deadline:
         time.sleep(0.2)
+
+
+def warm_against_chat(data: Path, models: str, runs: int, tree: Path) -> tuple[dict[str, float], dict[str, float]]:
+    """The chat's figures for the sample question (models loaded, from the question) and a warm
+    service's (``assistant --ask`` from process start), both of ``tree``: medians of ``runs``."""
+    chat = chat_reference(data, models, SAMPLE_QUESTION, runs, tree)
+    service = start_service(data, models, tree=tree)
+    try:
+        env = _env(data, models, tree, ASSISTANT_SERVICE="required")
+        timed_ask(env, QUESTIONS[1], tree)  # not measured: the first request after start
+        rows = [timed_ask(env, SAMPLE_QUESTION, tree) for _ in range(runs)]
+    finally:
+        service.send_signal(signal.SIGTERM)
+        service.wait(timeout=60)
+    return chat, {k: _median(rows, k) for k in ("evidence", "token", "end")}
 
 
 def _median(rows: list[dict[str, float]], key: str) -> float:
@@ -183,33 +206,41 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-service-"))
     data = work / "data"
     ingest = subprocess.run(
-        [sys.executable, "-m", "assistant", "ingest", str(SAMPLE)], env=_env(data, args.models_dir),
-        capture_output=True, text=True,
+        [sys.executable, "-m", "assistant", "ingest", str(SAMPLE)],
+        env=_env(data, args.models_dir),
+        capture_output=True,
+        text=True,
     )
     if ingest.returncode:
         raise SystemExit(ingest.stderr)
     try:
         if "warm" not in skip:
-            chat = chat_reference(data, args.models_dir, SAMPLE_QUESTION, args.runs)
             # service = "auto" with none running: this question starts one (and waits for it)
             auto = timed_ask(_env(data, args.models_dir, ASSISTANT_SERVICE="auto"), SAMPLE_QUESTION)
             _stop_started(data)
-            service = start_service(data, args.models_dir)
-            try:
-                env = _env(data, args.models_dir, ASSISTANT_SERVICE="required")
-                timed_ask(env, QUESTIONS[1])  # not measured: the first request after start
-                rows = [timed_ask(env, SAMPLE_QUESTION) for _ in range(args.runs)]
-            finally:
-                service.send_signal(signal.SIGTERM)
-                service.wait(timeout=60)
+            trees = {"this tree": ROOT}
+            if args.baseline_tree:
+                trees["baseline"] = args.baseline_tree.resolve()
             print("warm service vs the chat (seconds from process start; chat: from the question)")
-            print(f"{'':24}{'evidence':>10}{'1st token':>11}{'end':>8}")
-            print(f"{'chat (models loaded)':24}{chat['evidence']:>10.2f}{chat['token']:>11.2f}{chat['end']:>8.2f}")
-            ev, tok, end = (_median(rows, k) for k in ("evidence", "token", "end"))
-            print(f"{'assistant --ask, warm':24}{ev:>10.2f}{tok:>11.2f}{end:>8.2f}")
-            print(f"{'difference':24}{'':>10}{tok - chat['token']:>+11.2f}{end - chat['end']:>+8.2f}")
-            print(f"{'auto, none running':24}{auto['evidence']:>10.2f}{auto['token']:>11.2f}{auto['end']:>8.2f}"
-                  "  (this question starts the service)\n")
+            print(f"{'':34}{'evidence':>10}{'1st token':>11}{'end':>8}")
+            for name, tree in trees.items():
+                chat, warm = warm_against_chat(data, args.models_dir, args.runs, tree)
+                print(
+                    f"{name + ', chat (models loaded)':34}{chat['evidence']:>10.2f}{chat['token']:>11.2f}"
+                    f"{chat['end']:>8.2f}"
+                )
+                print(
+                    f"{name + ', --ask, warm service':34}{warm['evidence']:>10.2f}{warm['token']:>11.2f}"
+                    f"{warm['end']:>8.2f}"
+                )
+                print(
+                    f"{name + ', difference':34}{warm['evidence'] - chat['evidence']:>+10.2f}"
+                    f"{warm['token'] - chat['token']:>+11.2f}{warm['end'] - chat['end']:>+8.2f}"
+                )
+            print(
+                f"{'auto, none running':34}{auto['evidence']:>10.2f}{auto['token']:>11.2f}{auto['end']:>8.2f}"
+                "  (this question starts the service)\n"
+            )
         if "cold" not in skip:
             trees = {"this tree": ROOT}
             if args.baseline_tree:
@@ -224,8 +255,10 @@ def main() -> None:
             print(f"cold one-off questions, service off (median of {args.runs}, alternating)")
             print(f"{'':30}{'evidence':>10}{'1st token':>11}{'end':>8}")
             for name, rows in cold.items():
-                print(f"{name:30}{_median(rows, 'evidence'):>10.2f}{_median(rows, 'token'):>11.2f}"
-                      f"{_median(rows, 'end'):>8.2f}")
+                print(
+                    f"{name:30}{_median(rows, 'evidence'):>10.2f}{_median(rows, 'token'):>11.2f}"
+                    f"{_median(rows, 'end'):>8.2f}"
+                )
             print()
         if "concurrent" not in skip:
             import socket

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -12,6 +14,7 @@ from vectorstore.cpu import usable_cores
 from vectorstore.embedding_prompts import PromptFamily, resolve_prompts
 from vectorstore.memory import release_freed_memory
 
+_QUERIES_KEPT = 32
 _TOKENS_PER_TEXT = 128  # a batch holds at most batch_size x this many (padded) tokens
 
 
@@ -51,6 +54,10 @@ class PassageEmbedder(Embeddings):
         self.passage_prompt: str | None = prompts.passage
         get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
         self.dimension = int(get_dim() or 0)
+        # the last questions' vectors: a question is embedded for retrieval, then for its evidence; one
+        # text alone in its batch has no padding, so a stored vector is exactly what encoding it gives
+        self._queries: OrderedDict[str, list[float]] = OrderedDict()
+        self._queries_lock = threading.Lock()  # the service embeds on several threads
 
     def _encode(
         self, texts: Sequence[str], prompt: str | None, progress: Callable[[int], None] | None = None
@@ -94,8 +101,18 @@ class PassageEmbedder(Embeddings):
         return self._encode(texts, self.passage_prompt, progress)
 
     def embed_query(self, text: str) -> list[float]:
-        """Embed one question (with the query prompt)."""
-        return self._encode([text], self.query_prompt)[0]
+        """Embed one question (with the query prompt); the last few are kept."""
+        with self._queries_lock:
+            vector = self._queries.get(text)
+            if vector is not None:
+                self._queries.move_to_end(text)
+                return list(vector)
+        vector = self._encode([text], self.query_prompt)[0]
+        with self._queries_lock:
+            self._queries[text] = vector
+            while len(self._queries) > _QUERIES_KEPT:
+                self._queries.popitem(last=False)
+        return list(vector)
 
 
 def quantize_int8(model: Any) -> Any:

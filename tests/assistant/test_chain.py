@@ -118,7 +118,7 @@ def test_which_passage_check_lets_answer_through():
     assert answer.decline_probability < 0.5
 
 
-def _evidence(question, passages, keyword):
+def _evidence(question, passages, keyword, dense):
     """Scores each passage by the share of the question's words it holds (a stand-in for e5)."""
     words = set(question.lower().rstrip("?").split())
     out = []

@@ -15,3 +15,13 @@ def test_long_passages_go_in_smaller_batches_and_vectors_keep_their_order(embedd
     for i in (0, 10, 11, 21):
         alone = embedder.embed_documents([texts[i]])[0]
         assert math.isclose(sum(a * b for a, b in zip(together[i], alone, strict=True)), 1.0, abs_tol=1e-3)
+
+
+
+def test_a_question_asked_again_gets_the_vector_encoding_it_gives(embedder):
+    question = "Siapa yang memerintahkan pengiriman pasukan ke Rusia?"
+    first = embedder.embed_query(question)
+    first[0] += 1.0  # a caller changing its copy does not change what the next caller gets
+    again = embedder.embed_query(question)
+    fresh = embedder._encode([question], embedder.query_prompt)[0]
+    assert again == fresh and again is not first
