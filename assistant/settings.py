@@ -318,11 +318,11 @@ class Settings(BaseSettings):
         json_schema_extra=_tag("answering"),
     )
     max_decline_probability: float = Field(
-        default=0.42,
+        default=0.64,
         ge=0.0,
         le=1.0,
         description="Decline when the calibrated probability that the passages do not answer (the model's "
-        "which-passage check, the evidence and, within one language, the question's coverage) is above this.",
+        "yes/no check, the evidence and, within one language, the question's coverage) is above this.",
         json_schema_extra=_tag("answering"),
     )
     verify_answers: bool = Field(

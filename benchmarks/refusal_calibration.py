@@ -42,6 +42,7 @@ FEATURE_SETS = {
     "evidence gap": ("sentence_gap",),
     "coverage (same language)": ("coverage_same",),
     "locate + gap": ("locate_none", "sentence_gap"),
+    "yes/no + gap": ("no_probability", "sentence_gap"),
     "gap + coverage": ("sentence_gap", "coverage_same"),
     "locate + gap + coverage": ("locate_none", "sentence_gap", "coverage_same"),
     "yes/no + gap + coverage": ("no_probability", "sentence_gap", "coverage_same"),

@@ -17,7 +17,6 @@ def test_long_passages_go_in_smaller_batches_and_vectors_keep_their_order(embedd
         assert math.isclose(sum(a * b for a, b in zip(together[i], alone, strict=True)), 1.0, abs_tol=1e-3)
 
 
-
 def test_a_question_asked_again_gets_the_vector_encoding_it_gives(embedder):
     question = "Siapa yang memerintahkan pengiriman pasukan ke Rusia?"
     first = embedder.embed_query(question)

@@ -168,7 +168,7 @@ def test_answers_through_native_ollama_api(ollama_server, embedding_path, sample
     assert main([*flags, "--ask", QUESTION, "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert "Kim Jong Un" in result["answer"] and result["citations"], result["answer"]
-    assert result["signals"]["locate_none"] is not None  # the which-passage check got logprobs through Ollama
+    assert result["signals"]["no_probability"] is not None  # the yes/no check got logprobs through Ollama
     check, answer = ollama_server.requests[-2:]
     assert check["options"]["num_predict"] == 1 and check["logprobs"] is True
     assert answer["stream"] is True and answer["options"]["num_predict"] == 400
