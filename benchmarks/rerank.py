@@ -27,26 +27,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 def record(questions: Path, out: Path, candidates: int) -> None:
     """Retrieve ``candidates`` passages per question and write each one's signals."""
-    from assistant.evidence import score_passages
     from assistant.services import Services
     from assistant.settings import load_settings
 
     services = Services(load_settings())
     retriever = services.retriever()
     retriever.k = candidates
-    embedder = services.embedder
     with out.open("w", encoding="utf-8") as fh:
         for line in questions.read_text(encoding="utf-8").splitlines():
             q = json.loads(line)
             docs = retriever.invoke(q["question"])
             texts = [d.page_content for d in docs]
-            vector = embedder.embed_query(q["question"])
-            passage_vectors = embedder.embed_documents(texts) if texts else []
-            passage_scores = [sum(a * b for a, b in zip(vector, v, strict=True)) for v in passage_vectors]
             keyword = [float(d.metadata.get("keyword_score", 0.0)) for d in docs]
-            evidence = score_passages(
-                q["question"], texts, passage_scores, embedder.embed_query, embedder.embed_documents, vector, keyword
-            )
+            dense = [float(d.metadata.get("dense_score", 0.0)) for d in docs]
+            evidence = services.score_evidence(q["question"], texts, keyword, dense)  # what the Answerer ranks by
             rows = [
                 {
                     "doc": Path(str(d.metadata.get("source", ""))).name,
@@ -136,8 +130,10 @@ def fit(args: argparse.Namespace) -> None:
         test_rows = _load(args.test, args.test_gold)
         base = metrics(test_rows, None, k)
         rec, mrr = metrics(test_rows, w, k)
-        print(f"eval-dev ({len(test_rows)} answerable), out of sample: retrieval order R@{k} {base[0]:.3f} "
-              f"MRR {base[1]:.3f}; reranked R@{k} {rec:.3f} MRR {mrr:.3f}")
+        print(
+            f"eval-dev ({len(test_rows)} answerable), out of sample: retrieval order R@{k} {base[0]:.3f} "
+            f"MRR {base[1]:.3f}; reranked R@{k} {rec:.3f} MRR {mrr:.3f}"
+        )
 
 
 def main() -> None:

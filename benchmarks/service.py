@@ -161,6 +161,11 @@ def warm_against_chat(data: Path, models: str, runs: int, tree: Path) -> tuple[d
     return chat, {k: _median(rows, k) for k in ("evidence", "token", "end")}
 
 
+def _row(label: str, marks: dict[str, float], sign: str = "", width: int = 34) -> str:
+    """One line of a timing table: evidence, first token and end."""
+    return f"{label:{width}}{marks['evidence']:>{sign}10.2f}{marks['token']:>{sign}11.2f}{marks['end']:>{sign}8.2f}"
+
+
 def _median(rows: list[dict[str, float]], key: str) -> float:
     return statistics.median(r[key] for r in rows)
 
@@ -225,22 +230,10 @@ def main() -> None:
             print(f"{'':34}{'evidence':>10}{'1st token':>11}{'end':>8}")
             for name, tree in trees.items():
                 chat, warm = warm_against_chat(data, args.models_dir, args.runs, tree)
-                print(
-                    f"{name + ', chat (models loaded)':34}{chat['evidence']:>10.2f}{chat['token']:>11.2f}"
-                    f"{chat['end']:>8.2f}"
-                )
-                print(
-                    f"{name + ', --ask, warm service':34}{warm['evidence']:>10.2f}{warm['token']:>11.2f}"
-                    f"{warm['end']:>8.2f}"
-                )
-                print(
-                    f"{name + ', difference':34}{warm['evidence'] - chat['evidence']:>+10.2f}"
-                    f"{warm['token'] - chat['token']:>+11.2f}{warm['end'] - chat['end']:>+8.2f}"
-                )
-            print(
-                f"{'auto, none running':34}{auto['evidence']:>10.2f}{auto['token']:>11.2f}{auto['end']:>8.2f}"
-                "  (this question starts the service)\n"
-            )
+                print(_row(name + ", chat (models loaded)", chat))
+                print(_row(name + ", --ask, warm service", warm))
+                print(_row(name + ", difference", {k: warm[k] - chat[k] for k in chat}, "+"))
+            print(_row("auto, none running", auto) + "  (this question starts the service)\n")
         if "cold" not in skip:
             trees = {"this tree": ROOT}
             if args.baseline_tree:
@@ -255,10 +248,7 @@ def main() -> None:
             print(f"cold one-off questions, service off (median of {args.runs}, alternating)")
             print(f"{'':30}{'evidence':>10}{'1st token':>11}{'end':>8}")
             for name, rows in cold.items():
-                print(
-                    f"{name:30}{_median(rows, 'evidence'):>10.2f}{_median(rows, 'token'):>11.2f}"
-                    f"{_median(rows, 'end'):>8.2f}"
-                )
+                print(_row(name, {k: _median(rows, k) for k in ("evidence", "token", "end")}, width=30))
             print()
         if "concurrent" not in skip:
             import socket
