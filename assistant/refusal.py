@@ -6,8 +6,8 @@ baseline (the dense leg's 30th candidate: an absolute cosine means different thi
 and, only when the question and every passage the model reads share a language, the share of the
 question's rare terms the best passage holds. Fitted on ``../shared/eval-train`` with cross-validation
 (``benchmarks/refusal_calibration.py``); eval-dev is only reported. With the 1.5B model every signal is weak
-(cross-validated AUC on 269 eval-train questions: 0.76 for the yes/no check, 0.67 for the which-passage
-check, 0.68 for the evidence gap, 0.77 for coverage, 0.82 for the three of the rule).
+(cross-validated AUC on 320 eval-train questions: 0.78 for the yes/no check, 0.70 for the which-passage
+check, 0.71 for the evidence gap, 0.78 for coverage, 0.83 for the three of the rule).
 """
 
 from __future__ import annotations
@@ -83,20 +83,20 @@ class RefusalRule:
         return 1.0 / (1.0 + math.exp(-z))
 
 
-# Fitted on an eval-train recording (269 questions: 179 answerable, 90 unanswerable, every gate open; session
-# 5's 140 and session 8's 129) with benchmarks/refusal_calibration.py, never on eval-dev. The threshold
-# (``max_decline_probability`` 0.64) is the one that declines the most unanswerable questions with at most
+# Fitted on an eval-train recording (320 questions: 212 answerable, 108 unanswerable, every gate open; session
+# 5's 140 and sessions 8-9's 180) with benchmarks/refusal_calibration.py, never on eval-dev. The threshold
+# (``max_decline_probability`` 0.74) is the one that declines the most unanswerable questions with at most
 # 5% false declines (issue 13's target); the feature set is the one with the best cross-validated overall
-# under that budget (5-fold: 5.6% false declines, 38.9% declined, overall 0.457; the which-passage check
-# in place of the yes/no one: 0.435; all four signals: the same 0.457 with one more). Both checks are one
+# under that budget (5-fold: 5.7% false declines, 32.4% declined, overall 0.447; the which-passage check
+# in place of the yes/no one: 0.434; all four signals: 0.437). Both checks are one
 # token on the cached prompt, so the yes/no check costs what the which-passage check did. Coverage counts
 # only when every passage the model reads is in the question's language (``passages_same_language``).
 # Each fallback is fitted the same way without the signal that can be missing (the yes/no check: a
 # backend without log-probabilities; the lexical coverage: no keyword index), and its intercept moved so
 # that the same threshold applies to it as to the full rule.
-_GAP_ONLY = RefusalRule(0.68, {"sentence_gap": -6.915})
-_WITHOUT_COVERAGE = RefusalRule(-3.529, {"no_probability": 6.964, "sentence_gap": -3.036}, _GAP_ONLY)
-_WITHOUT_CHECK = RefusalRule(2.477, {"sentence_gap": -3.055, "coverage_same": -6.957}, _WITHOUT_COVERAGE)
+_GAP_ONLY = RefusalRule(-1.849, {"sentence_gap": -9.266})
+_WITHOUT_COVERAGE = RefusalRule(-3.275, {"no_probability": 7.526, "sentence_gap": -4.289}, _GAP_ONLY)
+_WITHOUT_CHECK = RefusalRule(3.108, {"sentence_gap": -4.593, "coverage_same": -7.226}, _WITHOUT_COVERAGE)
 DEFAULT_RULE = RefusalRule(
-    0.017, {"no_probability": 5.521, "sentence_gap": -0.797, "coverage_same": -5.913}, _WITHOUT_CHECK
+    -0.049, {"no_probability": 6.085, "sentence_gap": -1.883, "coverage_same": -6.015}, _WITHOUT_CHECK
 )

@@ -448,8 +448,8 @@ async def _events(state: ServiceState, question: str, history: list[Any], articl
                         if cancelled.is_set():
                             state.log("POST /v1/ask answer stopped: the client went away")
                             break
-                        if event.kind == "token" and "token" not in marks:
-                            marks["token"] = time.perf_counter() - started
+                        if event.kind in ("evidence", "token") and event.kind not in marks:
+                            marks[event.kind] = time.perf_counter() - started
                         done = event.kind == "done"
                         answer = state.assistant.answer_json(event.answer, article_filter) if done else None
                         put(event_json(event, answer))
