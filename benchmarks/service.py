@@ -8,7 +8,7 @@ as for a user):
 
 * **warm service**: ``assistant serve`` already running (``service = "required"``);
 * **chat**: the same question in a process with the models loaded and the prefix warm (what the chat
-  does), as the reference the warm service is held to;
+  does), as the reference the warm service is held to, asked in alternation with the warm service;
 * **cold, in-process** (``service = "off"``), this tree and, with ``--baseline-tree``, another checkout
   (the previous commit) side by side, alternating runs; and cold without the stored prefix
   (``llm_prefix_cache = false``) when the setting exists;
@@ -98,29 +98,42 @@ def timed_ask(env: dict[str, str], question: str, tree: Path = ROOT) -> dict[str
     return marks
 
 
-def chat_reference(data: Path, models: str, question: str, runs: int, tree: Path = ROOT) -> dict[str, float]:
-    """What the chat shows for ``question`` with its models loaded and warm: seconds to the evidence,
-    the first token and the end (median of ``runs``), in a child process."""
+def chat_process(data: Path, models: str, tree: Path = ROOT) -> subprocess.Popen:
+    """A child process with the models loaded and the prefix warm (what the chat has), answering each
+    question written to its stdin with one JSON line of seconds to the evidence, first token and end."""
     code = (
-        "import json, sys, time, statistics\n"
+        "import json, sys, time\n"
         "from assistant.app import Assistant\n"
         "from assistant.settings import load_settings\n"
         "a = Assistant(load_settings(), reader=True); a.warm()\n"
-        "rows = []\n"
-        f"for _ in range({runs}):\n"
+        "print('ready', flush=True)\n"
+        "for line in sys.stdin:\n"
         "    t = time.perf_counter(); m = {}\n"
-        f"    for e in a.stream({question!r}):\n"
+        "    for e in a.stream(json.loads(line)):\n"
         "        k = {'evidence': 'evidence', 'token': 'token'}.get(e.kind)\n"
         "        if k and k not in m: m[k] = time.perf_counter() - t\n"
-        "    m['end'] = time.perf_counter() - t; rows.append(m)\n"
-        "print(json.dumps({k: statistics.median(r[k] for r in rows) for k in rows[0]}))\n"
+        "    m['end'] = time.perf_counter() - t\n"
+        "    print(json.dumps(m), flush=True)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], cwd=tree, env=_env(data, models, tree), capture_output=True, text=True
+    process = subprocess.Popen(
+        [sys.executable, "-c", code],
+        cwd=tree,
+        env=_env(data, models, tree),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
     )
-    if done.returncode:
-        raise SystemExit(done.stderr[-2000:])
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    if process.stdout.readline().strip() != "ready":
+        raise SystemExit("the chat process did not start")
+    return process
+
+
+def chat_ask(process: subprocess.Popen, question: str) -> dict[str, float]:
+    """One question to a ``chat_process``: its seconds from the question."""
+    process.stdin.write(json.dumps(question) + "\n")
+    process.stdin.flush()
+    return json.loads(process.stdout.readline())
 
 
 def start_service(data: Path, models: str, port: int | None = None, tree: Path = ROOT) -> subprocess.Popen:
@@ -148,17 +161,25 @@ def _stop_started(data: Path) -> None:
 
 def warm_against_chat(data: Path, models: str, runs: int, tree: Path) -> tuple[dict[str, float], dict[str, float]]:
     """The chat's figures for the sample question (models loaded, from the question) and a warm
-    service's (``assistant --ask`` from process start), both of ``tree``: medians of ``runs``."""
-    chat = chat_reference(data, models, SAMPLE_QUESTION, runs, tree)
+    service's (``assistant --ask`` from process start), both of ``tree``, measured in alternation (the
+    machine's speed drifts by more than the difference): medians of ``runs``."""
+    chat = chat_process(data, models, tree)
     service = start_service(data, models, tree=tree)
     try:
         env = _env(data, models, tree, ASSISTANT_SERVICE="required")
-        timed_ask(env, QUESTIONS[1], tree)  # not measured: the first request after start
-        rows = [timed_ask(env, SAMPLE_QUESTION, tree) for _ in range(runs)]
+        chat_ask(chat, QUESTIONS[1])  # not measured: the first request after start, as for the service
+        timed_ask(env, QUESTIONS[1], tree)
+        chat_rows, service_rows = [], []
+        for _ in range(runs):
+            chat_rows.append(chat_ask(chat, SAMPLE_QUESTION))
+            service_rows.append(timed_ask(env, SAMPLE_QUESTION, tree))
     finally:
         service.send_signal(signal.SIGTERM)
         service.wait(timeout=60)
-    return chat, {k: _median(rows, k) for k in ("evidence", "token", "end")}
+        chat.stdin.close()
+        chat.wait(timeout=60)
+    keys = ("evidence", "token", "end")
+    return {k: _median(chat_rows, k) for k in keys}, {k: _median(service_rows, k) for k in keys}
 
 
 def _row(label: str, marks: dict[str, float], sign: str = "", width: int = 34) -> str:
