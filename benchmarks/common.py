@@ -19,6 +19,13 @@ if str(ROOT) not in sys.path:
 EVAL_DEV = ROOT.parent / "shared" / "eval-dev"
 SAMPLE = ROOT / "examples" / "articles"
 SAMPLE_QUESTION = "Siapa yang memerintahkan pengiriman pasukan Korea Utara ke Rusia?"
+# questions on the sample article, the sample question first (benchmarks that ask several)
+SAMPLE_QUESTIONS = [
+    SAMPLE_QUESTION,
+    "Kapan Korea Utara pertama kali mengakui pengiriman pasukan ke Rusia?",
+    "Who ordered the troops to be sent?",
+    "Di wilayah mana pasukan Korea Utara membantu Rusia?",
+]
 DEFAULT_MODELS = os.environ.get("ASSISTANT_MODELS_DIR") or ("/tmp/devmodels" if Path("/tmp/devmodels").is_dir() else "")
 
 

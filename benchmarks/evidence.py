@@ -11,7 +11,7 @@ With int8 embeddings (``embedding_int8``, the default) the activations are quant
 sentence's vector depends on the sentences batched with it. The script prints the median seconds per
 question of each way, the largest change of a sentence's score, and how often the order of the passages
 and the best evidence sentence are the same. Settings as for ``assistant`` (``ASSISTANT_DATA_DIR``...);
-without ``--questions`` it asks the sample article's questions of ``benchmarks/service.py``. Asserts
+without ``--questions`` it asks the sample article's questions (``common.SAMPLE_QUESTIONS``). Asserts
 nothing; run it on an otherwise idle machine.
 """
 
@@ -23,16 +23,16 @@ import statistics
 import time
 from pathlib import Path
 
-from common import SAMPLE_QUESTION
+from common import SAMPLE_QUESTIONS
 
 from assistant.evidence import rerank_order, score_passages, split_sentences
 
-QUESTIONS = [
-    SAMPLE_QUESTION,
-    "Kapan Korea Utara pertama kali mengakui pengiriman pasukan ke Rusia?",
-    "Who ordered the troops to be sent?",
-    "Di wilayah mana pasukan Korea Utara membantu Rusia?",
-]
+
+def _outcome(evidence: list) -> tuple[list[int], str]:
+    """What the Answerer takes from the evidence: the order of the passages and the best sentence."""
+    order = rerank_order(evidence)
+    best = evidence[order[0]].best
+    return order, best.text if best else ""
 
 
 def main() -> None:
@@ -45,7 +45,7 @@ def main() -> None:
     from assistant.services import Services
     from assistant.settings import load_settings
 
-    questions = QUESTIONS
+    questions = SAMPLE_QUESTIONS
     if args.questions:
         lines = args.questions.read_text(encoding="utf-8").splitlines()[: args.limit]
         questions = [json.loads(line)["question"] for line in lines]
@@ -83,10 +83,7 @@ def main() -> None:
 
     base_s, base = run("one batch")
     other_s, other = run("each passage apart")
-    same = sum(
-        rerank_order(a) == rerank_order(b) and a[rerank_order(a)[0]].best.text == b[rerank_order(b)[0]].best.text
-        for a, b in zip(base, other, strict=True)
-    )
+    same = sum(_outcome(a) == _outcome(b) for a, b in zip(base, other, strict=True))
     moved = max(
         abs(x.score - y.score)
         for a, b in zip(base, other, strict=True)

@@ -36,14 +36,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from common import DEFAULT_MODELS, ROOT, SAMPLE, SAMPLE_QUESTION
-
-QUESTIONS = [
-    SAMPLE_QUESTION,
-    "Kapan Korea Utara pertama kali mengakui pengiriman pasukan ke Rusia?",
-    "Who ordered the troops to be sent?",
-    "Di wilayah mana pasukan Korea Utara membantu Rusia?",
-]
+from common import DEFAULT_MODELS, ROOT, SAMPLE, SAMPLE_QUESTION, SAMPLE_QUESTIONS
 
 
 def _env(data: Path, models: str, tree: Path = ROOT, **extra: str) -> dict[str, str]:
@@ -133,7 +126,10 @@ def chat_ask(process: subprocess.Popen, question: str) -> dict[str, float]:
     """One question to a ``chat_process``: its seconds from the question."""
     process.stdin.write(json.dumps(question) + "\n")
     process.stdin.flush()
-    return json.loads(process.stdout.readline())
+    line = process.stdout.readline()
+    if not line:
+        raise SystemExit(f"the chat process stopped (exit code {process.wait()})")
+    return json.loads(line)
 
 
 def start_service(data: Path, models: str, port: int | None = None, tree: Path = ROOT) -> subprocess.Popen:
@@ -167,8 +163,8 @@ def warm_against_chat(data: Path, models: str, runs: int, tree: Path) -> tuple[d
     service = start_service(data, models, tree=tree)
     try:
         env = _env(data, models, tree, ASSISTANT_SERVICE="required")
-        chat_ask(chat, QUESTIONS[1])  # not measured: the first request after start, as for the service
-        timed_ask(env, QUESTIONS[1], tree)
+        chat_ask(chat, SAMPLE_QUESTIONS[1])  # not measured: the first request after start, as for the service
+        timed_ask(env, SAMPLE_QUESTIONS[1], tree)
         chat_rows, service_rows = [], []
         for _ in range(runs):
             chat_rows.append(chat_ask(chat, SAMPLE_QUESTION))
@@ -199,7 +195,7 @@ def concurrent(port: int, clients: int, rounds: int = 1) -> dict[str, float]:
 
     def client(i: int) -> None:
         for r in range(rounds):
-            question = QUESTIONS[(i + r) % len(QUESTIONS)]
+            question = SAMPLE_QUESTIONS[(i + r) % len(SAMPLE_QUESTIONS)]
             body = json.dumps({"question": question, "stream": False}).encode()
             request = urllib.request.Request(
                 f"http://127.0.0.1:{port}/v1/ask", data=body, headers={"Content-Type": "application/json"}
