@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from vectorstore.chunking import sentence_spans
 
 EmbedQuery = Callable[[str], list[float]]
-EmbedDocuments = Callable[[list[str]], list[list[float]]]
+EmbedGroups = Callable[[list[list[str]]], list[list[list[float]]]]
 
 # score = best sentence + W_SECOND * second-best sentence + W_PASSAGE * passage + W_RANK / retrieval rank
 # + W_KEYWORD * keyword score / the best keyword score. Fitted on eval-train (benchmarks/rerank.py, 421
@@ -90,27 +90,26 @@ def score_passages(
     passages: list[str],
     passage_scores: list[float],
     embed_query: EmbedQuery,
-    embed_documents: EmbedDocuments,
+    embed_groups: EmbedGroups,
     query_vector: list[float] | None = None,
     keyword_scores: list[float] | None = None,
 ) -> list[PassageEvidence]:
     """Evidence for each passage (in the order given, which is the retrieval's): every sentence's dense
-    similarity to ``query`` and the combined score. One batch embeds all sentences."""
+    similarity to ``query`` and the combined score. ``embed_groups`` embeds each passage's sentences as
+    one group, so a sentence's vector depends on its passage alone (and can be kept across questions)."""
     keywords = keyword_scores or [0.0] * len(passages)
     top_keyword = max(keywords, default=0.0) or 1.0
     vector = query_vector if query_vector is not None else embed_query(query)
     split = [split_sentences(p) for p in passages]
-    flat = [text for sentences in split for text, _, _ in sentences]
-    vectors = embed_documents(flat) if flat else []
+    groups = embed_groups([[text for text, _, _ in sentences] for sentences in split]) if split else []
     out: list[PassageEvidence] = []
-    i = 0
-    for rank, (sentences, passage_score, keyword) in enumerate(
-        zip(split, passage_scores, keywords, strict=True), start=1
+    for rank, (sentences, vectors, passage_score, keyword) in enumerate(
+        zip(split, groups, passage_scores, keywords, strict=True), start=1
     ):
-        scored = []
-        for text, start, end in sentences:
-            scored.append(EvidenceSentence(text, start, end, round(_dot(vector, vectors[i]), 4)))
-            i += 1
+        scored = [
+            EvidenceSentence(text, start, end, round(_dot(vector, v), 4))
+            for (text, start, end), v in zip(sentences, vectors, strict=True)
+        ]
         evidence = PassageEvidence(rank, passage_score, scored)
         evidence.score = combined_score([x.score for x in scored], passage_score, rank, keyword / top_keyword)
         out.append(evidence)

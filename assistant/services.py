@@ -396,7 +396,7 @@ class Services:
 
         embedder = self.embedder
         return score_passages(
-            question, passages, dense_scores, embedder.embed_query, embedder.embed_documents, None, keyword_scores
+            question, passages, dense_scores, embedder.embed_query, embedder.embed_sentence_groups, None, keyword_scores
         )
 
     def sentence_scores(self, question: str, sentences: list[str]) -> list[float]:

@@ -2,10 +2,12 @@
 
     python benchmarks/evidence.py [--questions FILE] [--limit 20] [--runs 3]
 
-* **one batch**: every sentence of the ten candidates in one ``embed_documents`` call (what the
-  Answerer does);
-* **each passage apart**: one call per passage, so a passage's vectors depend on that passage alone and
-  could be kept across questions (a resident service would then embed only the question).
+* **one batch**: every sentence of the ten candidates in one ``embed_documents`` call (the Answerer
+  before session 10);
+* **each passage apart**: one call per passage (``embed_sentence_groups``, what the Answerer does), so
+  a passage's vectors depend on that passage alone; timed with its kept vectors cleared before every
+  question, and **kept** with them kept (a passage read again, in the chat or the service, is not
+  embedded again).
 
 With int8 embeddings (``embedding_int8``, the default) the activations are quantized per batch, so a
 sentence's vector depends on the sentences batched with it. The script prints the median seconds per
@@ -24,8 +26,9 @@ import time
 from pathlib import Path
 
 from common import SAMPLE_QUESTIONS
+from rerank import in_one_batch
 
-from assistant.evidence import rerank_order, score_passages, split_sentences
+from assistant.evidence import rerank_order, score_passages
 
 
 def _outcome(evidence: list) -> tuple[list[int], str]:
@@ -60,21 +63,13 @@ def main() -> None:
         dense = [float(d.metadata.get("dense_score", 0.0)) for d in docs]
         retrieved.append((question, texts, keyword, dense))
 
-    sizes: list[int] = []  # how many sentences each passage of the question being scored has
-
-    def apart(flat: list[str]) -> list[list[float]]:
-        """``embed_documents`` for score_passages: one call per passage's sentences."""
-        out: list[list[float]] = []
-        for size in sizes:
-            out.extend(embedder.embed_documents(flat[len(out) : len(out) + size]))
-        return out
-
     def run(way: str) -> tuple[float, list]:
         seconds, results = [], []
+        embed = in_one_batch(embedder) if way == "one batch" else embedder.embed_sentence_groups
         for _ in range(args.runs):
             for question, texts, keyword, dense in retrieved:
-                sizes[:] = [len(split_sentences(t)) for t in texts]
-                embed = embedder.embed_documents if way == "one batch" else apart
+                if way == "each passage apart":
+                    embedder._groups.clear()
                 t = time.perf_counter()
                 evidence = score_passages(question, texts, dense, embedder.embed_query, embed, None, keyword)
                 seconds.append(time.perf_counter() - t)
@@ -83,6 +78,7 @@ def main() -> None:
 
     base_s, base = run("one batch")
     other_s, other = run("each passage apart")
+    kept_s, _ = run("kept")
     same = sum(_outcome(a) == _outcome(b) for a, b in zip(base, other, strict=True))
     moved = max(
         abs(x.score - y.score)
@@ -93,6 +89,7 @@ def main() -> None:
     print(f"{len(retrieved)} questions, {args.runs} runs each; seconds per question (median)")
     print(f"{'one batch':22}{base_s:8.3f}")
     print(f"{'each passage apart':22}{other_s:8.3f}")
+    print(f"{'kept (read again)':22}{kept_s:8.3f}")
     print(f"same passage order and best sentence: {same}/{len(base)}")
     print(f"largest change of a sentence's score: {moved:.4f}")
 

@@ -25,14 +25,38 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
-def record(questions: Path, out: Path, candidates: int) -> None:
-    """Retrieve ``candidates`` passages per question and write each one's signals."""
+def in_one_batch(embedder: Any) -> Any:
+    """``embed_groups`` that embeds every group's texts in one ``embed_documents`` call."""
+
+    def embed(groups: list[list[str]]) -> list[list[list[float]]]:
+        flat = embedder.embed_documents([t for g in groups for t in g])
+        out, i = [], 0
+        for g in groups:
+            out.append(flat[i : i + len(g)])
+            i += len(g)
+        return out
+
+    return embed
+
+
+def record(questions: Path, out: Path, candidates: int, batching: str = "apart") -> None:
+    """Retrieve ``candidates`` passages per question and write each one's signals. ``batching`` "one"
+    embeds every candidate's sentences in one call (as before session 10) instead of each passage's
+    apart (int8 quantizes activations per batch, so a sentence's vector then depends on the others)."""
+    from assistant.evidence import score_passages
     from assistant.services import Services
     from assistant.settings import load_settings
 
     services = Services(load_settings())
     retriever = services.retriever()
     retriever.k = candidates
+    if batching == "one":
+        embedder = services.embedder
+
+        def one_batch(question: str, texts: list[str], keyword: list[float], dense: list[float]) -> list[Any]:
+            return score_passages(question, texts, dense, embedder.embed_query, in_one_batch(embedder), None, keyword)
+
+        services.score_evidence = one_batch  # type: ignore[method-assign]
     with out.open("w", encoding="utf-8") as fh:
         for line in questions.read_text(encoding="utf-8").splitlines():
             q = json.loads(line)
@@ -121,6 +145,10 @@ def fit(args: argparse.Namespace) -> None:
     w = best_weights(rows, k)
     rec, mrr = metrics(rows, w, k)
     print(f"  chosen on all of eval-train: (passage, second, rank, keyword) = {w}: R@{k} {rec:.3f} MRR {mrr:.3f}")
+    from assistant.evidence import W_KEYWORD, W_PASSAGE, W_RANK, W_SECOND
+
+    shipped = (W_PASSAGE, W_SECOND, W_RANK, W_KEYWORD)
+    print(f"  shipped weights {shipped}: R@{k} / MRR {metrics(rows, shipped, k)}")
     sentence_only = (0.0, 0.0, 0.0, 0.0)
     print(f"  variant best sentence only: {metrics(rows, sentence_only, k)}")
     cross = [r for r in rows if r["lang"] != r["doc_lang"]]
@@ -144,6 +172,9 @@ def main() -> None:
     rec.add_argument("questions", type=Path)
     rec.add_argument("--out", type=Path, required=True)
     rec.add_argument("--candidates", type=int, default=10)
+    rec.add_argument(
+        "--batching", choices=["one", "apart"], default="apart", help="sentences embedded per passage or in one call"
+    )
     fitp = sub.add_parser("fit")
     fitp.add_argument("recording", type=Path)
     fitp.add_argument("--gold", type=Path, required=True)
@@ -152,7 +183,7 @@ def main() -> None:
     fitp.add_argument("--top-k", type=int, default=5)
     args = parser.parse_args()
     if args.command == "record":
-        record(args.questions, args.out, args.candidates)
+        record(args.questions, args.out, args.candidates, args.batching)
     else:
         fit(args)
 

@@ -15,6 +15,7 @@ from vectorstore.embedding_prompts import PromptFamily, resolve_prompts
 from vectorstore.memory import release_freed_memory
 
 _QUERIES_KEPT = 32
+_GROUPS_KEPT = 2048  # passages whose sentence vectors are kept (about 8 MB for e5-small's 384 dimensions)
 _TOKENS_PER_TEXT = 128  # a batch holds at most batch_size x this many (padded) tokens
 
 
@@ -58,6 +59,7 @@ class PassageEmbedder(Embeddings):
         # text alone in its batch has no padding, so a stored vector is exactly what encoding it gives
         self._queries: OrderedDict[str, list[float]] = OrderedDict()
         self._queries_lock = threading.Lock()  # the service embeds on several threads
+        self._groups: OrderedDict[tuple[str, ...], list[list[float]]] = OrderedDict()
 
     def _encode(
         self, texts: Sequence[str], prompt: str | None, progress: Callable[[int], None] | None = None
@@ -99,6 +101,26 @@ class PassageEmbedder(Embeddings):
     def embed_documents(self, texts: list[str], progress: Callable[[int], None] | None = None) -> list[list[float]]:
         """Embed passages (with the passage prompt)."""
         return self._encode(texts, self.passage_prompt, progress)
+
+    def embed_sentence_groups(self, groups: list[list[str]]) -> list[list[list[float]]]:
+        """Embed each group of texts (a passage's sentences, with the passage prompt) on its own: int8
+        quantizes activations per batch, so batching groups together would make a sentence's vector
+        depend on the other passages retrieved with it. The last groups embedded are kept."""
+        out: list[list[list[float]]] = []
+        for group in groups:
+            key = tuple(group)
+            with self._queries_lock:
+                vectors = self._groups.get(key)
+                if vectors is not None:
+                    self._groups.move_to_end(key)
+            if vectors is None:
+                vectors = self._encode(group, self.passage_prompt) if group else []
+                with self._queries_lock:
+                    self._groups[key] = vectors
+                    while len(self._groups) > _GROUPS_KEPT:
+                        self._groups.popitem(last=False)
+            out.append([list(v) for v in vectors])
+        return out
 
     def embed_query(self, text: str) -> list[float]:
         """Embed one question (with the query prompt); the last few are kept."""

@@ -19,12 +19,12 @@ def test_sentences_keep_their_offsets_and_short_fragments_join_the_next():
 def test_the_passage_holding_the_best_sentence_comes_first():
     batches = []
 
-    def embed_documents(texts):
-        batches.append(texts)
-        return [[1.0, 0.0] if "perintah" in t else [0.0, 1.0] for t in texts]
+    def embed_groups(groups):
+        batches.append(groups)
+        return [[[1.0, 0.0] if "perintah" in t else [0.0, 1.0] for t in group] for group in groups]
 
-    evidence = score_passages("siapa yang memerintahkan", PASSAGES, [0.8, 0.8], lambda q: [1.0, 0.0], embed_documents)
-    assert len(batches) == 1 and len(batches[0]) == 4  # every sentence in one batch
+    evidence = score_passages("siapa yang memerintahkan", PASSAGES, [0.8, 0.8], lambda q: [1.0, 0.0], embed_groups)
+    assert len(batches) == 1 and [len(g) for g in batches[0]] == [2, 2]  # one group per passage
     assert rerank_order(evidence) == [1, 0]
     best = evidence[1].best
     assert PASSAGES[1][best.start : best.end].startswith("Keputusan")
