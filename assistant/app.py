@@ -279,6 +279,7 @@ class Assistant:
         and where it is, the selected LLM marked."""
         from assistant.models.catalog import GGUF_MODELS
         from assistant.models.embedding import e5_problem, hf_cached_model, prepared_e5_path
+        from assistant.models.gemma import GEMMA_NAME, gemma_is_ready, prepared_gemma_path
         from assistant.models.gguf import gguf_is_ready, verify_gguf
 
         s = self.settings
@@ -287,6 +288,9 @@ class Assistant:
             rows.append(ModelRow(s.embedding_model, "configured folder", str(s.embedding_path)))
         elif (cached := hf_cached_model(s.embedding_model)) is not None:
             rows.append(ModelRow(s.embedding_model, "Hugging Face cache", str(cached)))
+        elif s.embedding_model == GEMMA_NAME:
+            state = "ready" if gemma_is_ready(s.model_store) else "not prepared"
+            rows.append(ModelRow(s.embedding_model, state, str(prepared_gemma_path(s.model_store))))
         else:
             problem = e5_problem(s.model_store, checksums=verify)
             state = (
@@ -308,7 +312,7 @@ class Assistant:
 
     def prepare_models(self) -> tuple[Path, Path]:
         """Prepare the embedding model and the selected GGUF from their packages; their paths."""
-        return self.services.embedding_path(), self.services.gguf_path()
+        return self.services.embedding_path(fetch=True), self.services.gguf_path()
 
     # ------------------------------------------------------------------ writing
 

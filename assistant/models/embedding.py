@@ -9,6 +9,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from assistant.models.catalog import DEFAULT_EMBEDDING_MODEL, E5_SMALL_DIM
+from assistant.models.gemma import (
+    GEMMA_NAME,
+    build_gemma,
+    chunk_wheels,
+    gemma_is_ready,
+    prepared_gemma_path,
+    wheels_dir,
+)
 from assistant.models.gguf import ModelError
 
 E5_FOLDER = "multilingual-e5-small"
@@ -122,7 +130,8 @@ def verify_embedding_folder(path: Path, expected_dim: int | None = E5_SMALL_DIM)
         raise ModelError(f"embedding model at {path} has dimension {dim}, expected {expected_dim}")
     prompts = model.prompts or {}
     q = model.encode([_CHECK_QUERY], prompt=prompts.get("query"), normalize_embeddings=True)
-    docs = model.encode([_CHECK_RELATED, _CHECK_UNRELATED], prompt=prompts.get("passage"), normalize_embeddings=True)
+    passage_prompt = prompts.get("passage", prompts.get("document"))
+    docs = model.encode([_CHECK_RELATED, _CHECK_UNRELATED], prompt=passage_prompt, normalize_embeddings=True)
     related, unrelated = (float(x) for x in (docs @ q[0]))
     if not related > unrelated:
         raise ModelError(f"embedding model at {path} failed its sanity check ({related:.3f} <= {unrelated:.3f})")
@@ -159,8 +168,11 @@ def resolve_embedding_model(
     local_path: Path | None,
     models_dir: Path,
     progress: Callable[[str], None] | None = None,
+    fetch: bool = False,
 ) -> Path:
-    """Where to load the embedding model from: a configured folder, the HF cache, or an offline build."""
+    """Where to load the embedding model from: a configured folder, the HF cache, or an offline build.
+    ``fetch`` (``assistant models prepare`` only): a model whose packages are fetched rather than
+    installed (EmbeddingGemma) may fetch them; otherwise its absence is an error naming that command."""
     if local_path is not None:
         if not (local_path / "config.json").is_file() and not (local_path / "modules.json").is_file():
             raise ModelError(f"embedding_path {local_path} is not a sentence-transformers folder")
@@ -172,4 +184,13 @@ def resolve_embedding_model(
         if e5_is_ready(models_dir):
             return prepared_e5_path(models_dir)
         return build_e5(models_dir, progress)
+    if name == GEMMA_NAME:
+        if gemma_is_ready(models_dir):
+            return prepared_gemma_path(models_dir)
+        if not fetch:
+            try:
+                chunk_wheels(wheels_dir(models_dir))
+            except ModelError:
+                raise ModelError(f"{name} is not prepared; run: assistant models prepare") from None
+        return build_gemma(models_dir, progress)
     raise ModelError(f"embedding model {name!r} is not available offline; set embedding_path to a local folder")

@@ -24,3 +24,16 @@ def test_a_question_asked_again_gets_the_vector_encoding_it_gives(embedder):
     again = embedder.embed_query(question)
     fresh = embedder._encode([question], embedder.query_prompt)[0]
     assert again == fresh and again is not first
+
+
+def test_a_passages_sentence_vectors_do_not_depend_on_the_other_passages(embedder):
+    kim = ["Keputusan itu atas perintah langsung Kim Jong Un.", "Pasukan dikirim ke Kursk."]
+    other = ["Harga beras naik di Jakarta.", "Banjir melanda Semarang pada Senin pagi yang cerah itu."]
+    embedder._groups.clear()
+    alone = embedder.embed_sentence_groups([kim])[0]
+    embedder._groups.clear()
+    beside = embedder.embed_sentence_groups([other, kim])
+    assert beside[1] == alone  # the same numbers, whatever was retrieved with it (int8 scales per batch)
+    beside[1][0][0] += 1.0  # a caller changing its copy does not change what is kept
+    assert embedder.embed_sentence_groups([kim])[0] == alone == embedder._encode(kim, embedder.passage_prompt)
+    assert embedder.embed_sentence_groups([[]]) == [[]]
