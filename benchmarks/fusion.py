@@ -64,6 +64,9 @@ class _CachedEmbedder:
             self.cache[text] = vector
         return [self.cache[t] for t in texts]
 
+    def embed_sentence_groups(self, groups: list[list[str]]) -> list[list[list[float]]]:
+        return self.real.embed_sentence_groups(groups)  # the real one keeps them already
+
 
 def record(questions: Path, out: Path, pools: list[int] | None = None) -> None:
     """Retrieve each answerable question's legs once and write the documents shown under every grid point

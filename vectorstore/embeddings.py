@@ -17,7 +17,7 @@ from vectorstore.memory import release_freed_memory
 
 _QUERIES_KEPT = 32
 # passages whose sentence vectors are kept, as float32 arrays: about 20 MB for e5-small's 384 dimensions
-# (six sentences a passage); as Python lists of floats they would take eight times that
+# (six sentences a passage; 40 MB at EmbeddingGemma's 768); as lists of floats, eight times that
 _GROUPS_KEPT = 2048
 _TOKENS_PER_TEXT = 128  # a batch holds at most batch_size x this many (padded) tokens
 

