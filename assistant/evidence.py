@@ -101,7 +101,7 @@ def score_passages(
     top_keyword = max(keywords, default=0.0) or 1.0
     vector = query_vector if query_vector is not None else embed_query(query)
     split = [split_sentences(p) for p in passages]
-    groups = embed_groups([[text for text, _, _ in sentences] for sentences in split]) if split else []
+    groups = embed_groups([[text for text, _, _ in sentences] for sentences in split])
     out: list[PassageEvidence] = []
     for rank, (sentences, vectors, passage_score, keyword) in enumerate(
         zip(split, groups, passage_scores, keywords, strict=True), start=1

@@ -22,6 +22,35 @@ _GROUPS_KEPT = 2048
 _TOKENS_PER_TEXT = 128  # a batch holds at most batch_size x this many (padded) tokens
 
 
+class _LastKept:
+    """The last ``size`` values by key, safe across threads (the service embeds on several)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._values: OrderedDict[Any, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Any) -> Any:
+        """The value kept for ``key`` (now the most recent), or None."""
+        with self._lock:
+            value = self._values.get(key)
+            if value is not None:
+                self._values.move_to_end(key)
+            return value
+
+    def put(self, key: Any, value: Any) -> None:
+        """Keep ``value`` for ``key``, dropping the least recent beyond ``size``."""
+        with self._lock:
+            self._values[key] = value
+            while len(self._values) > self.size:
+                self._values.popitem(last=False)
+
+    def clear(self) -> None:
+        """Forget every value."""
+        with self._lock:
+            self._values.clear()
+
+
 class PassageEmbedder(Embeddings):
     """Encodes passages and queries with the prompts of the model's family (``passage: `` / ``query: `` for E5).
 
@@ -60,9 +89,8 @@ class PassageEmbedder(Embeddings):
         self.dimension = int(get_dim() or 0)
         # the last questions' vectors: a question is embedded for retrieval, then for its evidence; one
         # text alone in its batch has no padding, so a stored vector is exactly what encoding it gives
-        self._queries: OrderedDict[str, list[float]] = OrderedDict()
-        self._queries_lock = threading.Lock()  # the service embeds on several threads
-        self._groups: OrderedDict[tuple[str, ...], Any] = OrderedDict()  # texts -> float32 array
+        self._queries = _LastKept(_QUERIES_KEPT)
+        self._groups = _LastKept(_GROUPS_KEPT)  # a passage's sentences -> their float32 vectors
 
     def _encode(
         self, texts: Sequence[str], prompt: str | None, progress: Callable[[int], None] | None = None
@@ -112,33 +140,20 @@ class PassageEmbedder(Embeddings):
         out: list[list[list[float]]] = []
         for group in groups:
             key = tuple(group)
-            with self._queries_lock:
-                vectors = self._groups.get(key)
-                if vectors is not None:
-                    self._groups.move_to_end(key)
+            vectors = self._groups.get(key)
             if vectors is None:
                 # the model's vectors are float32: kept as such, they come back exactly as encoded
-                encoded = self._encode(group, self.passage_prompt) if group else []
-                vectors = np.asarray(encoded, dtype=np.float32)
-                with self._queries_lock:
-                    self._groups[key] = vectors
-                    while len(self._groups) > _GROUPS_KEPT:
-                        self._groups.popitem(last=False)
+                vectors = np.asarray(self._encode(group, self.passage_prompt) if group else [], dtype=np.float32)
+                self._groups.put(key, vectors)
             out.append(vectors.tolist())
         return out
 
     def embed_query(self, text: str) -> list[float]:
         """Embed one question (with the query prompt); the last few are kept."""
-        with self._queries_lock:
-            vector = self._queries.get(text)
-            if vector is not None:
-                self._queries.move_to_end(text)
-                return list(vector)
-        vector = self._encode([text], self.query_prompt)[0]
-        with self._queries_lock:
-            self._queries[text] = vector
-            while len(self._queries) > _QUERIES_KEPT:
-                self._queries.popitem(last=False)
+        vector = self._queries.get(text)
+        if vector is None:
+            vector = self._encode([text], self.query_prompt)[0]
+            self._queries.put(text, vector)
         return list(vector)
 
 
