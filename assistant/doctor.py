@@ -293,6 +293,24 @@ class Doctor:
 
     # -- the models -----------------------------------------------------------------------------------
 
+    def _check_onnx_export(self) -> None:
+        from assistant.models.e5_onnx import e5_onnx_problem, prepared_e5_onnx_path
+        from assistant.models.embedding import resolve_onnx_embedding
+
+        s = self.settings
+        folder = prepared_e5_onnx_path(s.model_store)
+        problem = e5_onnx_problem(s.model_store, checksums=True)
+        if problem is None:
+            self._add("embedding model (ONNX)", folder, "ok", "sizes and SHA-256 match the verified export")
+        elif problem == "not prepared":
+            self._add("embedding model (ONNX)", folder, "ok", "not exported yet (exported on first use)")
+        elif self.repair:
+            resolve_onnx_embedding(s.embedding_model, None, s.model_store)
+            self._add("embedding model (ONNX)", folder, "repaired", f"{problem}; exported again from the e5 folder")
+        else:
+            self._add("embedding model (ONNX)", folder, "damaged",
+                      f"{problem}; exported again on next use, or now: assistant doctor --repair")
+
     def _check_models(self) -> None:
         from assistant.models.catalog import DEFAULT_EMBEDDING_MODEL, GGUF_MODELS
         from assistant.models.embedding import build_e5, e5_problem, prepared_e5_path
@@ -312,6 +330,7 @@ class Doctor:
             else:
                 self._add("embedding model", folder, "damaged",
                           f"{problem}; rebuildable from its package: assistant doctor --repair")
+            self._check_onnx_export()
         if s.llm_backend == "embedded" and not s.llm_path:
             spec = GGUF_MODELS[s.llm_model]
             path = s.model_store / spec.filename

@@ -6,6 +6,7 @@ writer rebuilds) belong next to the parts they guard; front ends reach these par
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 
     from assistant.chain import Answerer
     from vectorstore.duplicates import DuplicateIndex
-    from vectorstore.embeddings import PassageEmbedder
+    from vectorstore.embeddings import PassageEmbedder, TextEmbedder
     from vectorstore.filters import ArticleFilter
     from vectorstore.ingest import Ingester
     from vectorstore.keyword import KeywordIndex
@@ -49,7 +50,7 @@ class Services:
         warn: WarnFn | None = None,
         *,
         llm: BaseChatModel | None = None,
-        embedder: PassageEmbedder | None = None,
+        embedder: TextEmbedder | None = None,
     ):
         self.settings = settings
         self.status = status
@@ -59,6 +60,7 @@ class Services:
         # the instance's dict); ``switch_llm`` drops a given LLM like a built one
         if llm is not None:
             self.__dict__["llm"] = llm
+        self._embedder_lock = threading.Lock()  # the service's threads may ask for it at once
         if embedder is not None:
             self.__dict__["embedder"] = embedder
         self.problems: list[str] = []  # what was found damaged or missing at open (shown once through warn)
@@ -116,6 +118,14 @@ class Services:
         s = self.settings
         return resolve_embedding_model(s.embedding_model, s.embedding_path, s.model_store, self._say, fetch)
 
+    def onnx_embedding_path(self) -> Path | None:
+        """The embedding model's ONNX export, exported first if needed; None when it runs on
+        sentence-transformers (a model other than the offline-built e5)."""
+        from assistant.models.embedding import resolve_onnx_embedding
+
+        s = self.settings
+        return resolve_onnx_embedding(s.embedding_model, s.embedding_path, s.model_store, self._say)
+
     def gguf_path(self) -> Path:
         """The GGUF the embedded backend runs, assembled first if needed."""
         from assistant.models.gguf import ModelError, prepare_gguf
@@ -127,14 +137,39 @@ class Services:
         return prepare_gguf(GGUF_MODELS[self.settings.llm_model], self.settings.model_store, self.status)
 
     @cached_property
-    def embedder(self) -> PassageEmbedder:
-        """The sentence-transformers model."""
+    def embedder(self) -> TextEmbedder:
+        """The embedding model (loaded on first use, once, whichever thread asks first)."""
+        with self._embedder_lock:
+            if "embedder" not in self.__dict__:  # set inside the lock: a second caller waits, then finds it
+                self.__dict__["embedder"] = self._load_embedder()
+            return self.__dict__["embedder"]
+
+    def _load_embedder(self) -> TextEmbedder:
+        """onnxruntime for the offline-built e5 (no torch import; float32), else sentence-transformers."""
+        s = self.settings
+        onnx = self.onnx_embedding_path()
+        if onnx is None:
+            return self.torch_embedder
+        from vectorstore.onnx_embeddings import OnnxEmbedder
+
+        self._say("loading embedding model")
+        return OnnxEmbedder(
+            onnx, s.embedding_model, s.threads, prompt_family=s.embedding_prompts, passages=self._int8_passages
+        )
+
+    def _int8_passages(self) -> PassageEmbedder | None:
+        """A collection built with int8 embeddings embeds its new passages that way too, so that all of
+        its passages carry the same quantization (questions and sentences are embedded in float32)."""
+        return self.torch_embedder if self.store.embedding_precision == "int8" else None
+
+    @cached_property
+    def torch_embedder(self) -> PassageEmbedder:
+        """The sentence-transformers model, int8 when the collection was built so."""
         from vectorstore.embeddings import PassageEmbedder
 
         path = self.embedding_path()
         self._say("loading embedding model")
         s = self.settings
-        # queries must be embedded the way the collection's passages were
         int8 = self.store.embedding_precision == "int8"
         return PassageEmbedder(path, s.embedding_model, s.threads, prompt_family=s.embedding_prompts, int8=int8)
 
@@ -403,7 +438,9 @@ class Services:
     def sentence_scores(self, question: str, sentences: list[str]) -> list[float]:
         """Cosine similarity of the question to each sentence (for the prompt budget)."""
         q = self.embedder.embed_query(question)
-        return [float(sum(a * b for a, b in zip(q, v, strict=True))) for v in self.embedder.embed_documents(sentences)]
+        # as one passage's sentences, the way the evidence step embeds them (kept; on the question's runtime)
+        vectors = self.embedder.embed_sentence_groups([sentences])[0]
+        return [float(sum(a * b for a, b in zip(q, v, strict=True))) for v in vectors]
 
     def common_words(self, words: list[str], share: float = 0.02) -> set[str]:
         """The words found in more than ``share`` of the collection's passages (function words of any
@@ -421,7 +458,7 @@ class Services:
     def similarity(self, sentence: str, passage: str) -> float:
         """Cosine similarity of an answer sentence and a passage (for the citation support check)."""
         q = self.embedder.embed_query(sentence)
-        p = self.embedder.embed_documents([passage])[0]
+        p = self.embedder.embed_sentence_groups([[passage]])[0][0]  # on the question's runtime, not the ingest's
         return float(sum(a * b for a, b in zip(q, p, strict=True)))
 
 

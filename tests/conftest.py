@@ -14,7 +14,7 @@ SAMPLE = ROOT / "examples" / "articles" / "korea-utara-akui-kirim-pasukan-ke-rus
 # The tiers: a test using a model fixture (even through another fixture) is ``integration`` (e5 and
 # Chroma) or ``e2e`` (the GGUF LLM); every other test is ``unit``. A test may also be marked by hand.
 _E2E_FIXTURES = {"gguf_path"}
-_INTEGRATION_FIXTURES = {"embedding_path", "embedder", "models_dir"}
+_INTEGRATION_FIXTURES = {"embedding_path", "embedder", "models_dir", "onnx_embedding_path", "onnx_embedder"}
 
 
 def pytest_collection_modifyitems(config, items):
@@ -79,6 +79,20 @@ def embedder(embedding_path):
     from vectorstore.embeddings import PassageEmbedder
 
     return PassageEmbedder(embedding_path, "intfloat/multilingual-e5-small")
+
+
+@pytest.fixture(scope="session")
+def onnx_embedding_path(models_dir, embedding_path) -> Path:
+    from assistant.models.embedding import resolve_onnx_embedding
+
+    return resolve_onnx_embedding("intfloat/multilingual-e5-small", None, models_dir)
+
+
+@pytest.fixture(scope="session")
+def onnx_embedder(onnx_embedding_path):
+    from vectorstore.onnx_embeddings import OnnxEmbedder
+
+    return OnnxEmbedder(onnx_embedding_path, "intfloat/multilingual-e5-small")
 
 
 @pytest.fixture(scope="session")

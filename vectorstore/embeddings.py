@@ -1,4 +1,5 @@
-"""A sentence-transformers model with query/passage prompts, as LangChain and Chroma embeddings."""
+"""Embedding models with query/passage prompts, as LangChain and Chroma embeddings: the base that batches
+and keeps vectors, and the sentence-transformers (torch) runtime."""
 
 from __future__ import annotations
 
@@ -51,55 +52,41 @@ class _LastKept:
             self._values.clear()
 
 
-class PassageEmbedder(Embeddings):
-    """Encodes passages and queries with the prompts of the model's family (``passage: `` / ``query: `` for E5).
+class TextEmbedder(Embeddings):
+    """Encodes passages and queries with the prompts of the model's family (``passage: `` / ``query: `` for E5),
+    keeping the last questions' and passages' sentence vectors; subclasses run the model.
 
     Texts are encoded in batches sorted by length, so padding stays small (batches of 16 measured
     faster than 32 or 64 on 2 cores), and long ones in smaller batches (a token budget per batch).
-    ``int8`` quantizes the linear layers (dynamic int8).
     """
 
-    def __init__(
-        self,
-        model_path: Path | str,
-        name: str,
-        threads: int | None = None,
-        batch_size: int = 16,
-        prompt_family: PromptFamily = "auto",
-        int8: bool = False,
-    ):
-        import torch
-        from sentence_transformers import SentenceTransformer
-        from transformers.utils import logging as hf_logging
+    name: str
+    batch_size: int
+    query_prompt: str | None
+    passage_prompt: str | None
+    dimension: int
+    max_length: int = 512
 
-        hf_logging.disable_progress_bar()
-
-        # a fixed count (not the momentarily free cores): the same question must embed the same way
-        torch.set_num_threads(threads or usable_cores())
-        self.name = name
-        self.batch_size = batch_size
-        self.model = SentenceTransformer(str(model_path), device="cpu", local_files_only=True)
-        self.int8 = int8
-        if int8:
-            self.model = quantize_int8(self.model)
-        prompts = resolve_prompts(prompt_family, name, self.model.prompts)
-        self.query_prompt: str | None = prompts.query
-        self.passage_prompt: str | None = prompts.passage
-        get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
-        self.dimension = int(get_dim() or 0)
+    def _start(self) -> None:
         # the last questions' vectors: a question is embedded for retrieval, then for its evidence; one
         # text alone in its batch has no padding, so a stored vector is exactly what encoding it gives
         self._queries = _LastKept(_QUERIES_KEPT)
         self._groups = _LastKept(_GROUPS_KEPT)  # a passage's sentences -> their float32 vectors
+
+    def _token_counts(self, texts: Sequence[str]) -> list[int]:
+        """How many tokens each (prompted) text takes before truncation."""
+        raise NotImplementedError
+
+    def _encode_batch(self, texts: list[str], prompt: str | None) -> Any:
+        """Normalised vectors (rows of an array) of one batch of texts, ``prompt`` put before each."""
+        raise NotImplementedError
 
     def _encode(
         self, texts: Sequence[str], prompt: str | None, progress: Callable[[int], None] | None = None
     ) -> list[list[float]]:
         out: list[Any] = [None] * len(texts)
         for batch in self._batches(texts, prompt):
-            vectors = self.model.encode(
-                [texts[i] for i in batch], prompt=prompt, normalize_embeddings=True, batch_size=self.batch_size
-            )
+            vectors = self._encode_batch([texts[i] for i in batch], prompt)
             for i, vector in zip(batch, vectors, strict=True):
                 out[i] = vector.tolist()
             if progress:
@@ -114,10 +101,8 @@ class PassageEmbedder(Embeddings):
         the memory a batch needs does not depend on which languages a corpus holds."""
         if len(texts) <= 1:
             return [list(range(len(texts)))]
-        limit = int(getattr(self.model, "max_seq_length", 512) or 512)
-        tokenizer = self.model.tokenizer
-        ids = tokenizer([(prompt or "") + t for t in texts], truncation=False)["input_ids"]
-        lengths = [min(len(i), limit) for i in ids]
+        counts = self._token_counts([(prompt or "") + t for t in texts])
+        lengths = [min(n, self.max_length) for n in counts]
         budget = self.batch_size * _TOKENS_PER_TEXT
         batches: list[list[int]] = []
         for i in sorted(range(len(texts)), key=lambda i: lengths[i], reverse=True):
@@ -157,6 +142,47 @@ class PassageEmbedder(Embeddings):
         return list(vector)
 
 
+class PassageEmbedder(TextEmbedder):
+    """A sentence-transformers model (torch); ``int8`` quantizes its linear layers (dynamic int8)."""
+
+    def __init__(
+        self,
+        model_path: Path | str,
+        name: str,
+        threads: int | None = None,
+        batch_size: int = 16,
+        prompt_family: PromptFamily = "auto",
+        int8: bool = False,
+    ):
+        import torch
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+
+        # a fixed count (not the momentarily free cores): the same question must embed the same way
+        torch.set_num_threads(threads or usable_cores())
+        self.name = name
+        self.batch_size = batch_size
+        self.model = SentenceTransformer(str(model_path), device="cpu", local_files_only=True)
+        self.int8 = int8
+        if int8:
+            self.model = quantize_int8(self.model)
+        prompts = resolve_prompts(prompt_family, name, self.model.prompts)
+        self.query_prompt = prompts.query
+        self.passage_prompt = prompts.passage
+        get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        self.dimension = int(get_dim() or 0)
+        self.max_length = int(getattr(self.model, "max_seq_length", 512) or 512)
+        self._start()
+
+    def _token_counts(self, texts: Sequence[str]) -> list[int]:
+        return [len(ids) for ids in self.model.tokenizer(list(texts), truncation=False)["input_ids"]]
+
+    def _encode_batch(self, texts: list[str], prompt: str | None) -> Any:
+        return self.model.encode(texts, prompt=prompt, normalize_embeddings=True, batch_size=self.batch_size)
+
+
 def quantize_int8(model: Any) -> Any:
     """The model with its linear layers quantized to int8 (dynamic; about 3x faster on AVX2/VNNI CPUs)."""
     import warnings
@@ -169,11 +195,11 @@ def quantize_int8(model: Any) -> Any:
         return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
 
 
-def _not_here() -> PassageEmbedder:
+def _not_here() -> TextEmbedder:
     raise RuntimeError("open the collection through the assistant, which supplies its embedding model")
 
 
-def chroma_embedding_function(get_embedder: Callable[[], PassageEmbedder], name: str) -> Any:
+def chroma_embedding_function(get_embedder: Callable[[], TextEmbedder], name: str) -> Any:
     """Wrap the embedder for Chroma, so Chroma never falls back to its own (networked) default.
 
     The model is loaded only if Chroma actually needs to embed (it never does for listing or deleting).

@@ -11,7 +11,7 @@ from typing import Protocol
 from vectorstore.chunking import chunk_article, chunking_label
 from vectorstore.documents import Article, Passage, article_id_for
 from vectorstore.duplicates import DuplicateIndex
-from vectorstore.embeddings import PassageEmbedder
+from vectorstore.embeddings import TextEmbedder
 from vectorstore.feeds import AlreadyStored, iter_feed
 from vectorstore.fetch import Fetcher, FetchError, fetch_article, is_url
 from vectorstore.keyword import KeywordIndex
@@ -74,7 +74,7 @@ class Ingester:
         self,
         store: ChromaStore,
         keyword: KeywordIndex,
-        get_embedder: Callable[[], PassageEmbedder],
+        get_embedder: Callable[[], TextEmbedder],
         chunk_size: int,
         chunk_overlap: int,
         max_bytes: int = 50_000_000,

@@ -9,7 +9,7 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from vectorstore.embeddings import PassageEmbedder
+from vectorstore.embeddings import TextEmbedder
 from vectorstore.filters import matches
 from vectorstore.store import ChromaStore, Hit
 
@@ -136,7 +136,7 @@ class HybridRetriever(BaseRetriever):
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     store: ChromaStore
-    embedder: PassageEmbedder
+    embedder: TextEmbedder
     keyword: Any = None  # KeywordIndex, or None for dense only
     use_dense: bool = True
     k: int = 5

@@ -23,8 +23,19 @@ from assistant.models.model_folder import MARKER, folder_manifest, folder_proble
 E5_FOLDER = "multilingual-e5-small"
 
 
+def _hf_hub_cache() -> Path:
+    """The Hugging Face hub cache folder, as huggingface_hub finds it (without importing it)."""
+    for variable in ("HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE"):
+        if os.environ.get(variable):
+            return Path(os.environ[variable]).expanduser()
+    home = os.environ.get("HF_HOME") or os.path.join(os.environ.get("XDG_CACHE_HOME", "~/.cache"), "huggingface")
+    return Path(home).expanduser() / "hub"
+
+
 def hf_cached_model(name: str) -> Path | None:
     """The local snapshot of ``name`` in the Hugging Face cache, without any network access."""
+    if not (_hf_hub_cache() / f"models--{name.replace('/', '--')}").is_dir():
+        return None  # not cached: no need to import huggingface_hub (0.2 s) to learn it
     try:
         from huggingface_hub import snapshot_download
 
@@ -109,3 +120,18 @@ def resolve_embedding_model(
                 raise ModelError(f"{name} is not prepared; run: assistant models prepare") from None
         return build_gemma(models_dir, progress)
     raise ModelError(f"embedding model {name!r} is not available offline; set embedding_path to a local folder")
+
+
+def resolve_onnx_embedding(
+    name: str, local_path: Path | None, models_dir: Path, progress: Callable[[str], None] | None = None
+) -> Path | None:
+    """The ONNX export of the offline-built e5 folder, exported first if needed; None when the model
+    runs on sentence-transformers instead (another model, a configured or cached folder)."""
+    from assistant.models.e5_onnx import build_e5_onnx, e5_onnx_problem, prepared_e5_onnx_path
+
+    if name != DEFAULT_EMBEDDING_MODEL or local_path is not None or hf_cached_model(name) is not None:
+        return None
+    if e5_onnx_problem(models_dir) is None:
+        return prepared_e5_onnx_path(models_dir)
+    source = prepared_e5_path(models_dir) if e5_is_ready(models_dir) else build_e5(models_dir, progress)
+    return build_e5_onnx(source, models_dir, progress)

@@ -50,9 +50,10 @@ def safetensors_problem(path: Path) -> str | None:
     return None
 
 
-def folder_problem(folder: Path, checksums: bool = False) -> str | None:
+def folder_problem(folder: Path, checksums: bool = False, weights: str = "*.safetensors") -> str | None:
     """What is wrong with a prepared model folder (one line), or None when it is ready; ``checksums``
-    compares every file's SHA-256 with the one recorded at verification."""
+    compares every file's SHA-256 with the one recorded at verification; ``weights``: the file pattern
+    its weights must match."""
     marker = folder / MARKER
     if not marker.is_file():
         return "not prepared" if not folder.exists() else f"{folder} was never verified (an interrupted build)"
@@ -70,7 +71,7 @@ def folder_problem(folder: Path, checksums: bool = False) -> str | None:
         problem = safetensors_problem(path)
         if problem:
             return f"{folder}: {problem}"
-    if not any(folder.glob("*.safetensors")):
+    if not any(folder.glob(weights)):
         return f"{folder} has no model weights"
     if checksums:
         actual = folder_manifest(folder)

@@ -33,7 +33,8 @@ def test_models_status_lists_each_model_with_its_state_and_the_selected_one(tmp_
 
     settings = load_settings(data_dir=str(tmp_path / "data"), models_dir=str(tmp_path / "models"))
     rows = Assistant(settings).models_status()
-    assert [r.name for r in rows] == [settings.embedding_model, *GGUF_MODELS]
+    onnx = f"{settings.embedding_model} (ONNX)"
+    assert [r.name for r in rows] == [settings.embedding_model, onnx, *GGUF_MODELS]
     assert {r.state for r in rows[1:]} == {"not prepared"}  # (e5 may sit in a Hugging Face cache elsewhere)
     assert [r.name for r in rows if r.selected] == [settings.llm_model]
     assert not (tmp_path / "data").exists()  # looking prepares nothing and creates nothing
