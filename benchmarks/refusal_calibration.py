@@ -204,6 +204,24 @@ def write(rows, probs, threshold, after_failed, path: Path) -> None:
             )
 
 
+def replay_shipped(predictions: Path, gold: Path, out: Path) -> None:
+    """The shipped rule, replayed on a recording made with every gate open: nothing is fitted."""
+    from assistant.refusal import DEFAULT_RULE
+    from assistant.settings import Settings
+
+    rows = load(predictions, gold)
+    threshold = Settings.model_fields["max_decline_probability"].default
+    after_failed = DEFAULT_RULE.after_failed_checks
+    probs = np.array([r.get("decline_probability") or 0.0 for r in rows])
+    n_ans = sum(r["answerable"] for r in rows)
+    print(f"recording: {len(rows)} questions ({n_ans} answerable, {len(rows) - n_ans} unanswerable)")
+    print(f"  no rule (every gate open): {_fmt(rates(rows, np.zeros(len(rows)), 1.0, 1.0))}")
+    print(f"  shipped rule (decline above {threshold:.2f}): {_fmt(rates(rows, probs, threshold, after_failed))}")
+    out.mkdir(parents=True, exist_ok=True)
+    write(rows, probs, threshold, after_failed, out / "shipped.calibrated.jsonl")
+    print(f"score with: python3 score.py {out / 'shipped.calibrated.jsonl'} --gold {gold}", file=sys.stderr)
+
+
 def _fmt(r: dict[str, float]) -> str:
     return "  ".join(f"{k} {v:.3f}" for k, v in r.items())
 
@@ -219,7 +237,16 @@ def main() -> None:
     parser.add_argument("--after-failed-checks", type=float, default=0.5)
     parser.add_argument("--features", default="locate + gap + coverage", choices=list(FEATURE_SETS))
     parser.add_argument("--out", type=Path, default=Path("."))
+    parser.add_argument(
+        "--shipped",
+        action="store_true",
+        help="fit nothing: replay the shipped rule (the recorded decline_probability at the default "
+        "max_decline_probability) on PREDICTIONS and write shipped.calibrated.jsonl",
+    )
     args = parser.parse_args()
+    if args.shipped:
+        replay_shipped(args.predictions, args.gold, args.out)
+        return
     rows = load(args.predictions, args.gold)
     n_ans = sum(r["answerable"] for r in rows)
     print(f"eval-train recording: {len(rows)} questions ({n_ans} answerable, {len(rows) - n_ans} unanswerable)")
