@@ -3,6 +3,7 @@ checked cheaply on every use (sizes, safetensors headers) and by checksum on req
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -45,8 +46,6 @@ def build_in_place(
     One build per folder at a time: a second process waits on a lock file beside ``target``, and when
     ``problem`` (what is wrong with a folder, or None) finds the first one's result ready, uses it
     instead of building again and replacing a folder the first may already be reading."""
-    import fcntl
-
     target.parent.mkdir(parents=True, exist_ok=True)
     with (target.parent / f".{target.name}.lock").open("a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
