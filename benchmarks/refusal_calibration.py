@@ -94,10 +94,31 @@ def replay(row: dict[str, Any], p: float, threshold: float, after_failed: float)
     return refusal, True
 
 
+def _unspaced_script(text: str) -> bool:
+    """Whether ``text`` holds Chinese, Japanese or Thai, which score.py compares with spaces removed."""
+    return any(
+        0x4E00 <= o <= 0x9FFF
+        or 0x3400 <= o <= 0x4DBF
+        or 0x0E00 <= o <= 0x0E7F
+        or 0x3040 <= o <= 0x30FF
+        or 0xF900 <= o <= 0xFAFF
+        for o in map(ord, text)
+    )
+
+
 def contains(answer: str, golds: list[str]) -> bool:
-    """score.py's "contains": a normalised gold string inside the normalised answer."""
-    a = " " + _norm(answer) + " "
-    return any(_norm(g) and (" " + _norm(g) + " ") in a for g in golds)
+    """score.py's "contains": a normalised gold string inside the normalised answer (for Chinese, Japanese
+    and Thai golds, with every space removed from both)."""
+    a = _norm(answer)
+    for gold in golds:
+        g = _norm(gold)
+        if not g:
+            continue
+        if _unspaced_script(g) and g.replace(" ", "") in a.replace(" ", ""):
+            return True
+        if (" " + g + " ") in (" " + a + " "):
+            return True
+    return False
 
 
 def rates(rows: list[dict[str, Any]], probs: np.ndarray, threshold: float, after_failed: float) -> dict[str, float]:
@@ -222,6 +243,39 @@ def replay_shipped(predictions: Path, gold: Path, out: Path) -> None:
     print(f"score with: python3 score.py {out / 'shipped.calibrated.jsonl'} --gold {gold}", file=sys.stderr)
 
 
+# The signals a turn can lack: the yes/no check (a backend without log-probabilities) and the lexical
+# coverage (no keyword index). Each fallback rule is fitted without them, in the order RefusalRule tries.
+_MAY_BE_MISSING = ("no_probability", "coverage_same")
+
+
+def fallback_sets(names: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """The feature sets of the chosen rule's fallbacks, in the order ``RefusalRule`` falls back."""
+    out: list[tuple[str, ...]] = []
+    for drop in ([_MAY_BE_MISSING[0]], [_MAY_BE_MISSING[1]], list(_MAY_BE_MISSING)):
+        kept = tuple(n for n in names if n not in drop)
+        if kept and kept != names and kept not in out:
+            out.append(kept)
+    return out
+
+
+def _logit(p: float) -> float:
+    return float(np.log(p / (1.0 - p)))
+
+
+def print_rule(rows, names, b0, w, threshold, max_fd, after_failed) -> None:
+    """The fitted rule and its fallbacks as ``assistant/refusal.py`` writes them: each fallback is fitted
+    without the signals it lacks, and its intercept moved so that the main rule's threshold applies."""
+    print("\nassistant/refusal.py (fallbacks fitted on the same rows; intercepts moved to the main threshold):")
+    for fb in fallback_sets(names):
+        fb0, fw = fit(rows, fb)
+        ft = choose(rows, predict(rows, fb, fb0, fw), max_fd, after_failed)
+        shifted = fb0 + _logit(threshold) - _logit(ft)
+        weights = dict(zip(fb, (round(x, 3) for x in fw), strict=True))
+        print(f"  {fb}: RefusalRule({shifted:.3f}, {weights})  (own threshold {ft:.2f})")
+    weights = dict(zip(names, (round(x, 3) for x in w), strict=True))
+    print(f"  {names}: RefusalRule({b0:.3f}, {weights}), max_decline_probability {threshold:.2f}")
+
+
 def _fmt(r: dict[str, float]) -> str:
     return "  ".join(f"{k} {v:.3f}" for k, v in r.items())
 
@@ -235,7 +289,12 @@ def main() -> None:
     parser.add_argument("--test-gold", type=Path)
     parser.add_argument("--max-false-decline", type=float, default=0.05)
     parser.add_argument("--after-failed-checks", type=float, default=0.5)
-    parser.add_argument("--features", default="locate + gap + coverage", choices=list(FEATURE_SETS))
+    parser.add_argument(
+        "--features",
+        default="best",
+        choices=["best", *FEATURE_SETS],
+        help="the rule's feature set (default: the best cross-validated overall within the budget)",
+    )
     parser.add_argument("--out", type=Path, default=Path("."))
     parser.add_argument(
         "--shipped",
@@ -253,10 +312,15 @@ def main() -> None:
     open_gate = rates(rows, np.zeros(len(rows)), 1.0, 1.0)
     print(f"  no rule (every gate open, checks and retry on): {_fmt(open_gate)}")
     y = np.array([0 if r["answerable"] else 1 for r in rows])
+    scored: list[tuple[float, int, str]] = []
     for label, names in FEATURE_SETS.items():
         probs, thresholds = cross_validate(rows, names, args.max_false_decline, args.after_failed_checks)
         cv = cv_rates(rows, probs, thresholds, args.after_failed_checks)
         print(f"  {label:26} CV AUC {auc(y, probs):.3f}  {_fmt(cv)}")
+        if cv["false_decl"] <= args.max_false_decline + 0.01:  # the budget, give or take one fold's rounding
+            scored.append((round(cv["overall"], 3), -len(names), label))
+    if args.features == "best":
+        args.features = max(scored)[2] if scored else "yes/no + gap + coverage"
     names = FEATURE_SETS[args.features]
     b0, w = fit(rows, names)
     probs = predict(rows, names, b0, w)
@@ -265,6 +329,7 @@ def main() -> None:
     in_sample = rates(rows, probs, t, args.after_failed_checks)
     print(f"\nchosen: {args.features}: intercept {b0:.3f}, weights {weights}, decline above {t:.2f}")
     print(f"  fitted on all of eval-train; in sample: {_fmt(in_sample)}")
+    print_rule(rows, names, b0, w, t, args.max_false_decline, args.after_failed_checks)
     args.out.mkdir(parents=True, exist_ok=True)
     write(rows, probs, t, args.after_failed_checks, args.out / "train.calibrated.jsonl")
     if args.test:
