@@ -36,7 +36,7 @@ from assistant.evidence import PassageEvidence, rerank_order
 from assistant.followup import followup_query
 from assistant.passages import date_text, format_evidence, format_passages, to_sources
 from assistant.recency import as_of_note, asks_latest, newest_first
-from assistant.refusal import DEFAULT_RULE, RefusalRule, refusal_features
+from assistant.refusal import DEFAULT_RULE, RefusalRule, decides_before_answer, refusal_features
 from assistant.source_disagreements import answer_disagreements
 from assistant.types import Answer, Check, Event, EvidenceQuote, Source
 from assistant.untrusted import strip_link_text
@@ -328,10 +328,13 @@ class Answerer:
             # question left behind changes llama.cpp's batches, and with them the probabilities (measured:
             # a repeated question's P(decline) moved from 0.4073 to 0.4101); this costs a few tokens.
             self.warm()
+        p_decline: float | None = None
         if self.max_decline is not None:
             self._signals(turn, inputs)
             p_decline = self.rule.probability(refusal_features(turn.signals))
             turn.signals["decline_probability"] = p_decline
+            if not decides_before_answer(turn.signals):  # across languages the answer's checks decide
+                p_decline = None
             if p_decline is not None and p_decline > self.max_decline:
                 yield from self._decline(turn)
                 return
@@ -349,7 +352,6 @@ class Answerer:
             # Quote the evidence instead only when it holds an answer of the kind asked for and the rule
             # is not already doubtful; otherwise the passages most likely do not say it.
             quote = _best_quote(turn)
-            p_decline = turn.signals.get("decline_probability")
             if (
                 quote is None
                 or not check_type(quote.sentence, turn.query, kind, self.common_words).ok  # type: ignore[arg-type]

@@ -33,7 +33,7 @@ from sklearn.model_selection import StratifiedKFold
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from assistant.answer_checks import check_type
-from assistant.refusal import refusal_features
+from assistant.refusal import decides_before_answer, refusal_features
 from prompts import evidence_label, refusal_sentence
 
 FEATURE_SETS = {
@@ -174,9 +174,14 @@ def fit(rows, names):
 
 
 def predict(rows, names, intercept, weights) -> np.ndarray:
-    """The rule's decline probability per row."""
+    """The rule's decline probability per row (0 where it does not decide before the answer, as in
+    ``Answerer``: some passage is in another language than the question)."""
     z = intercept + matrix(rows, names) @ np.array(weights)
-    return 1.0 / (1.0 + np.exp(-z))
+    return np.where(_decides(rows), 1.0 / (1.0 + np.exp(-z)), 0.0)
+
+
+def _decides(rows: list[dict[str, Any]]) -> np.ndarray:
+    return np.array([decides_before_answer(r.get("signals") or {}) for r in rows])
 
 
 def cross_validate(rows, names, max_fd, after_failed, folds=5):
@@ -233,7 +238,7 @@ def replay_shipped(predictions: Path, gold: Path, out: Path) -> None:
     rows = load(predictions, gold)
     threshold = Settings.model_fields["max_decline_probability"].default
     after_failed = DEFAULT_RULE.after_failed_checks
-    probs = np.array([r.get("decline_probability") or 0.0 for r in rows])
+    probs = np.where(_decides(rows), np.array([r.get("decline_probability") or 0.0 for r in rows]), 0.0)
     n_ans = sum(r["answerable"] for r in rows)
     print(f"recording: {len(rows)} questions ({n_ans} answerable, {len(rows) - n_ans} unanswerable)")
     print(f"  no rule (every gate open): {_fmt(rates(rows, np.zeros(len(rows)), 1.0, 1.0))}")
@@ -320,7 +325,11 @@ def main() -> None:
         if cv["false_decl"] <= args.max_false_decline + 0.01:  # the budget, give or take one fold's rounding
             scored.append((round(cv["overall"], 3), -len(names), label))
     if args.features == "best":
-        args.features = max(scored)[2] if scored else "yes/no + gap + coverage"
+        # the fewest features among the sets within half a point of the best overall: a difference of
+        # two questions in 400 is noise, and every feature is a parameter (the locate check a model call)
+        top = max((s[0] for s in scored), default=0.0)
+        near = [s for s in scored if s[0] >= top - 0.005]
+        args.features = max(near, key=lambda s: (s[1], s[0]))[2] if near else "yes/no + gap + coverage"
     names = FEATURE_SETS[args.features]
     b0, w = fit(rows, names)
     probs = predict(rows, names, b0, w)

@@ -118,6 +118,23 @@ def test_which_passage_check_lets_answer_through():
     assert answer.decline_probability < 0.5
 
 
+def test_a_question_across_languages_is_not_declined_before_it_is_answered():
+    # the rule's signals read lower across languages: there the answer's checks decide, not the rule
+    docs = [Document(page_content=d.page_content, metadata={**d.metadata, "lang": "id"}) for d in DOCS]
+    model = GenericFakeChatModel(messages=iter([_locate(0.9), AIMessage(content="Kim Jong Un ordered it [2].")]))
+    answer = Answerer(FixedRetriever(docs=docs), model, max_decline=0.5, rule=RULE).ask("Who ordered the troops?")
+    assert answer.decline_probability > 0.5
+    assert answer.signals["passages_same_language"] == 0.0
+    assert "Kim Jong Un" in " ".join([answer.answer, *answer.attempts])
+
+
+def test_a_question_in_the_passages_language_is_declined_before_it_is_answered():
+    docs = [Document(page_content=d.page_content, metadata={**d.metadata, "lang": "id"}) for d in DOCS]
+    model = GenericFakeChatModel(messages=iter([_locate(0.9)]))
+    answer = Answerer(FixedRetriever(docs=docs), model, max_decline=0.5, rule=RULE).ask("Berapa harga cabai?")
+    assert answer.declined and answer.signals["passages_same_language"] == 1.0
+
+
 def _evidence(question, passages, keyword, dense):
     """Scores each passage by the share of the question's words it holds (a stand-in for e5)."""
     words = set(question.lower().rstrip("?").split())

@@ -1,6 +1,12 @@
 """The refusal rule's signals: question coverage, the language-free features and the logistic rule."""
 
-from assistant.refusal import DEFAULT_RULE, RefusalRule, question_coverage, refusal_features
+from assistant.refusal import (
+    DEFAULT_RULE,
+    RefusalRule,
+    decides_before_answer,
+    question_coverage,
+    refusal_features,
+)
 
 PASSAGES = [
     "Pemimpin Korea Utara Kim Jong Un memerintahkan pengiriman pasukan ke Rusia.",
@@ -61,3 +67,9 @@ def test_coverage_counts_only_when_every_passage_is_in_the_questions_language():
     assert same["coverage_same"] == 0.1 and mixed["coverage_same"] == 0.5
     # low coverage over English passages says little when a Russian passage may hold the answer
     assert DEFAULT_RULE.probability(mixed) < DEFAULT_RULE.probability(same)
+
+
+def test_the_rule_decides_before_the_answer_only_within_one_language():
+    assert decides_before_answer({"passages_same_language": 1.0})
+    assert not decides_before_answer({"passages_same_language": 0.0})
+    assert decides_before_answer({})  # no passage language known: as before
