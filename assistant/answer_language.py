@@ -10,6 +10,7 @@ recordings every answer this check flags is in the wrong language (6 answers of 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from assistant.answer_checks import check_grounded
 from assistant.types import Check
@@ -50,9 +51,18 @@ def faithful_translation(source: str, translation: str, lang: str) -> bool:
 
 def _repeats(source: str, translation: str) -> bool:
     """The "translation" holds the source itself (quoted, or copied after a preamble): half of the
-    source's longer words recur in it. Names recur in a real translation, but not half of the words."""
-    words = [w for w in re.findall(r"\w+", source.lower()) if len(w) >= 4 and not w.isdigit()]
-    if len(words) < 4:
+    source's letter 4-grams recur in it, or most of the translation's come from the source (a quote of
+    one of its sentences). Names recur in a real translation, but not half of the text. Letters, not
+    words: in Devanagari or Thai a vowel sign is not a word character, so words split."""
+    grams, shown = _letter_grams(source), _letter_grams(translation)
+    if len(grams) < 8 or not shown:
         return False
-    seen = set(re.findall(r"\w+", translation.lower()))
-    return sum(w in seen for w in words) / len(words) >= 0.5
+    shared = len(grams & shown)
+    return shared / len(grams) >= 0.5 or shared / len(shown) >= 0.6
+
+
+def _letter_grams(text: str, n: int = 4) -> set[str]:
+    """The distinct runs of ``n`` characters of ``text`` once spaces, digits and punctuation are gone
+    (a combining vowel sign counts as a letter)."""
+    letters = "".join(ch for ch in text.lower() if ch.isalpha() or unicodedata.category(ch).startswith("M"))
+    return {letters[i : i + n] for i in range(len(letters) - n + 1)}

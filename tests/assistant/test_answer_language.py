@@ -45,3 +45,32 @@ def test_a_translation_that_quotes_the_source_is_refused():
     quoted = f'The sentence "{source}" says that the tower is modelled on another one.'
     assert not faithful_translation(source, quoted, "en")
     assert faithful_translation(source, "For example, the Mitchell Tower is modelled on Oxford's Magdalen Tower.", "en")
+
+
+def test_a_translation_that_quotes_a_hindi_source_is_refused():
+    source = "की मुख्य साथी और मिक्की स्मिथ (नोएल क्लार्क) और जैक हरकनेस (जॉन बैरोमैन) ने द्वितीयक साथी के रूप में काम किया था।"
+    assert not faithful_translation(source, f'The sentence "{source}" translates to "The main', "en")
+    translation = "Mickey Smith (Noel Clarke) and Jack Harkness (John Barrowman) worked as secondary companions."
+    assert faithful_translation(source, translation, "en")
+
+
+def test_a_translation_from_a_latin_script_language_keeps_its_names_and_passes():
+    source = "Pemerintah Korea Utara untuk pertama kalinya mengakui pengiriman pasukan ke Rusia."
+    assert faithful_translation(
+        source, "The North Korean government admitted for the first time sending troops to Russia.", "en"
+    )
+
+
+def test_a_translation_that_quotes_one_sentence_of_a_longer_source_is_refused():
+    first = "की मुख्य साथी और मिक्की स्मिथ (नोएल क्लार्क) और जैक हरकनेस (जॉन बैरोमैन) ने द्वितीयक साथी के रूप में काम किया था।"
+    source = (
+        first
+        + " द एलेवेंथ डॉक्टर एक विवाहित जोड़े, एमी पॉन्ड (करेन गिलन) और रोरी विलियम्स"
+        + " (आर्थर डारविल) के साथ यात्रा करने वाले पहले व्यक्ति बन गए।"
+    )
+    assert not faithful_translation(source, f'The sentence "{first}" translates to "The main', "en")
+
+
+def test_a_translation_from_spanish_that_keeps_a_long_name_passes():
+    source = "Ismail El Gizouli fue elegido vicepresidente del IPCC en 2015."
+    assert faithful_translation(source, "Ismail El Gizouli was elected vice-chair of the IPCC in 2015.", "en")
