@@ -4,7 +4,8 @@
      ASSISTANT_MAX_DECLINE_PROBABILITY=1.0 ASSISTANT_RECORD_ALL_SIGNALS=true \\
        assistant eval QUESTIONS.jsonl --corpus DIR --out signals.jsonl
    for eval-train (or a subset of it) and for eval-dev.
-2. python benchmarks/refusal_calibration.py train.signals.jsonl --gold ../shared/eval-train/questions.jsonl \\
+2. python benchmarks/refusal_calibration.py train.signals.jsonl [more parts …] \\
+       --gold ../shared/eval-train/questions.jsonl \\
        --test dev.signals.jsonl --test-gold ../shared/eval-dev/questions.jsonl --out DIR
 
 For each feature set (``assistant.refusal.refusal_features``) it fits a logistic rule on eval-train, picks
@@ -56,18 +57,21 @@ def _norm(text: str) -> str:
     return " ".join(text.split())
 
 
-def load(pred_path: Path, gold_path: Path) -> list[dict[str, Any]]:
-    """The recorded predictions joined with their questions."""
+def load(pred_paths: Path | list[Path], gold_path: Path) -> list[dict[str, Any]]:
+    """The recorded predictions (one file, or several read as one: a recording made in parts) joined
+    with their questions; a question recorded twice counts once, as its last recording."""
     gold = {q["id"]: q for q in map(json.loads, gold_path.read_text(encoding="utf-8").splitlines()) if q}
-    rows = []
-    for line in pred_path.read_text(encoding="utf-8").splitlines():
-        p = json.loads(line)
-        q = gold.get(p["id"])
-        if q is None:
-            continue
-        features = refusal_features(p.get("signals") or {})
-        rows.append({**p, "q": q, "features": features, "answerable": bool(q["answerable"])})
-    return rows
+    rows: dict[str, dict[str, Any]] = {}
+    for path in [pred_paths] if isinstance(pred_paths, Path) else pred_paths:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            p = json.loads(line)
+            q = gold.get(p["id"])
+            if q is None:
+                continue
+            features = refusal_features(p.get("signals") or {})
+            rows.pop(p["id"], None)
+            rows[p["id"]] = {**p, "q": q, "features": features, "answerable": bool(q["answerable"])}
+    return list(rows.values())
 
 
 def matrix(rows: list[dict[str, Any]], names: tuple[str, ...]) -> np.ndarray:
@@ -288,7 +292,9 @@ def _fmt(r: dict[str, float]) -> str:
 def main() -> None:
     """Compare feature sets on eval-train, apply the chosen one to eval-dev."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("predictions", type=Path)
+    parser.add_argument(
+        "predictions", type=Path, nargs="+", help="eval-train recordings (parts of one are read as one)"
+    )
     parser.add_argument("--gold", type=Path, required=True)
     parser.add_argument("--test", type=Path)
     parser.add_argument("--test-gold", type=Path)
@@ -309,7 +315,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.shipped:
-        replay_shipped(args.predictions, args.gold, args.out)
+        replay_shipped(args.predictions[0], args.gold, args.out)
         return
     rows = load(args.predictions, args.gold)
     n_ans = sum(r["answerable"] for r in rows)
