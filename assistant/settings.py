@@ -318,7 +318,7 @@ class Settings(BaseSettings):
         json_schema_extra=_tag("answering"),
     )
     max_decline_probability: float = Field(
-        default=0.60,
+        default=0.40,
         ge=0.0,
         le=1.0,
         description="Decline when the calibrated probability that the passages do not answer (the model's "
