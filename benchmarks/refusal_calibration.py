@@ -69,7 +69,6 @@ def load(pred_paths: Path | list[Path], gold_path: Path) -> list[dict[str, Any]]
             if q is None:
                 continue
             features = refusal_features(p.get("signals") or {})
-            rows.pop(p["id"], None)
             rows[p["id"]] = {**p, "q": q, "features": features, "answerable": bool(q["answerable"])}
     return list(rows.values())
 
@@ -234,7 +233,7 @@ def write(rows, probs, threshold, after_failed, path: Path) -> None:
             )
 
 
-def replay_shipped(predictions: Path, gold: Path, out: Path) -> None:
+def replay_shipped(predictions: list[Path], gold: Path, out: Path) -> None:
     """The shipped rule, replayed on a recording made with every gate open: nothing is fitted."""
     from assistant.refusal import DEFAULT_RULE
     from assistant.settings import Settings
@@ -315,7 +314,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.shipped:
-        replay_shipped(args.predictions[0], args.gold, args.out)
+        replay_shipped(args.predictions, args.gold, args.out)
         return
     rows = load(args.predictions, args.gold)
     n_ans = sum(r["answerable"] for r in rows)
