@@ -241,7 +241,9 @@ def replay_shipped(predictions: list[Path], gold: Path, out: Path) -> None:
     rows = load(predictions, gold)
     threshold = Settings.model_fields["max_decline_probability"].default
     after_failed = DEFAULT_RULE.after_failed_checks
-    probs = np.where(_decides(rows), np.array([r.get("decline_probability") or 0.0 for r in rows]), 0.0)
+    # the shipped rule on the recorded signals, not the recorded decline_probability (the rule of the
+    # code that made the recording)
+    probs = np.where(_decides(rows), np.array([DEFAULT_RULE.probability(r["features"]) or 0.0 for r in rows]), 0.0)
     n_ans = sum(r["answerable"] for r in rows)
     print(f"recording: {len(rows)} questions ({n_ans} answerable, {len(rows) - n_ans} unanswerable)")
     print(f"  no rule (every gate open): {_fmt(rates(rows, np.zeros(len(rows)), 1.0, 1.0))}")
@@ -309,8 +311,8 @@ def main() -> None:
     parser.add_argument(
         "--shipped",
         action="store_true",
-        help="fit nothing: replay the shipped rule (the recorded decline_probability at the default "
-        "max_decline_probability) on PREDICTIONS and write shipped.calibrated.jsonl",
+        help="fit nothing: replay the shipped rule (assistant.refusal.DEFAULT_RULE on the recorded signals, "
+        "at the default max_decline_probability) on PREDICTIONS and write shipped.calibrated.jsonl",
     )
     args = parser.parse_args()
     if args.shipped:
