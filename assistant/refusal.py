@@ -103,6 +103,17 @@ DEFAULT_RULE = RefusalRule(
 )
 
 
+# Each embedding model gets the rule fitted on its own signals: the evidence gap is a difference of that
+# model's cosines, and its scale differs between models. Keyed by the model's name as settings give it.
+RULES: dict[str, RefusalRule] = {"intfloat/multilingual-e5-small": DEFAULT_RULE}
+
+
+def rule_for(embedding_model: str) -> RefusalRule:
+    """The refusal rule fitted on ``embedding_model``'s signals; a model nobody recorded signals with gets
+    the default model's rule (its evidence gap then read on e5-small's scale)."""
+    return RULES.get(embedding_model, DEFAULT_RULE)
+
+
 def decides_before_answer(signals: Mapping[str, float | None]) -> bool:
     """Whether the rule may decline before the model answers: only when every passage the model reads is
     in the question's language. Across languages every signal reads lower (the evidence sentence's cosine,

@@ -374,6 +374,7 @@ class Services:
     def answerer(self) -> Answerer:
         """Retrieval + LLM with checked citations."""
         from assistant.chain import Answerer
+        from assistant.refusal import rule_for
 
         s = self.settings
         verify = s.max_verify_no if s.verify_answers else None
@@ -406,6 +407,7 @@ class Services:
             persist_prefix=s.llm_prefix_cache,
             evidence=self.score_evidence if s.rerank_candidates else None,
             candidates=s.rerank_candidates or None,
+            rule=rule_for(s.embedding_model),
             all_signals=s.record_all_signals,
             answer_checks=s.answer_checks,
             common_words=self.common_words,

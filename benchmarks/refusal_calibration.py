@@ -233,17 +233,19 @@ def write(rows, probs, threshold, after_failed, path: Path) -> None:
             )
 
 
-def replay_shipped(predictions: list[Path], gold: Path, out: Path) -> None:
-    """The shipped rule, replayed on a recording made with every gate open: nothing is fitted."""
-    from assistant.refusal import DEFAULT_RULE
+def replay_shipped(predictions: list[Path], gold: Path, out: Path, embedding_model: str) -> None:
+    """The shipped rule for ``embedding_model`` (the one the recording was made with), replayed on a
+    recording made with every gate open: nothing is fitted."""
+    from assistant.refusal import rule_for
     from assistant.settings import Settings
 
     rows = load(predictions, gold)
     threshold = Settings.model_fields["max_decline_probability"].default
-    after_failed = DEFAULT_RULE.after_failed_checks
+    rule = rule_for(embedding_model)
+    after_failed = rule.after_failed_checks
     # the shipped rule on the recorded signals, not the recorded decline_probability (the rule of the
     # code that made the recording)
-    probs = np.where(_decides(rows), np.array([DEFAULT_RULE.probability(r["features"]) or 0.0 for r in rows]), 0.0)
+    probs = np.where(_decides(rows), np.array([rule.probability(r["features"]) or 0.0 for r in rows]), 0.0)
     n_ans = sum(r["answerable"] for r in rows)
     print(f"recording: {len(rows)} questions ({n_ans} answerable, {len(rows) - n_ans} unanswerable)")
     print(f"  no rule (every gate open): {_fmt(rates(rows, np.zeros(len(rows)), 1.0, 1.0))}")
@@ -272,18 +274,22 @@ def _logit(p: float) -> float:
     return float(np.log(p / (1.0 - p)))
 
 
-def print_rule(rows, names, b0, w, threshold, max_fd, after_failed) -> None:
+def print_rule(rows, names, b0, w, threshold, max_fd, after_failed, at: float | None = None) -> None:
     """The fitted rule and its fallbacks as ``assistant/refusal.py`` writes them: each fallback is fitted
-    without the signals it lacks, and its intercept moved so that the main rule's threshold applies."""
-    print("\nassistant/refusal.py (fallbacks fitted on the same rows; intercepts moved to the main threshold):")
+    without the signals it lacks, and its intercept moved so that the main rule's threshold applies.
+    ``at``: move every intercept so that this threshold (the shipped ``max_decline_probability``, when
+    the rule is for another embedding model than the one that set it) decides as ``threshold`` did."""
+    target = threshold if at is None else at
+    print(f"\nassistant/refusal.py (fallbacks fitted on the same rows; intercepts moved to {target:.2f}):")
     for fb in fallback_sets(names):
         fb0, fw = fit(rows, fb)
         ft = choose(rows, predict(rows, fb, fb0, fw), max_fd, after_failed)
-        shifted = fb0 + _logit(threshold) - _logit(ft)
+        shifted = fb0 + _logit(target) - _logit(ft)
         weights = dict(zip(fb, (round(x, 3) for x in fw), strict=True))
         print(f"  {fb}: RefusalRule({shifted:.3f}, {weights})  (own threshold {ft:.2f})")
     weights = dict(zip(names, (round(x, 3) for x in w), strict=True))
-    print(f"  {names}: RefusalRule({b0:.3f}, {weights}), max_decline_probability {threshold:.2f}")
+    shifted = b0 + _logit(target) - _logit(threshold)
+    print(f"  {names}: RefusalRule({shifted:.3f}, {weights}), max_decline_probability {target:.2f}")
 
 
 def _fmt(r: dict[str, float]) -> str:
@@ -309,14 +315,25 @@ def main() -> None:
     )
     parser.add_argument("--out", type=Path, default=Path("."))
     parser.add_argument(
+        "--embedding-model",
+        default="intfloat/multilingual-e5-small",
+        help="the embedding model the recordings were made with (--shipped replays its rule)",
+    )
+    parser.add_argument(
+        "--at-threshold",
+        type=float,
+        help="print the fitted rule with its intercepts moved to this max_decline_probability",
+    )
+    parser.add_argument(
         "--shipped",
         action="store_true",
-        help="fit nothing: replay the shipped rule (assistant.refusal.DEFAULT_RULE on the recorded signals, "
-        "at the default max_decline_probability) on PREDICTIONS and write shipped.calibrated.jsonl",
+        help="fit nothing: replay the shipped rule (assistant.refusal.rule_for(--embedding-model) on the "
+        "recorded signals, at the default max_decline_probability) on PREDICTIONS and write "
+        "shipped.calibrated.jsonl",
     )
     args = parser.parse_args()
     if args.shipped:
-        replay_shipped(args.predictions, args.gold, args.out)
+        replay_shipped(args.predictions, args.gold, args.out, args.embedding_model)
         return
     rows = load(args.predictions, args.gold)
     n_ans = sum(r["answerable"] for r in rows)
@@ -345,7 +362,7 @@ def main() -> None:
     in_sample = rates(rows, probs, t, args.after_failed_checks)
     print(f"\nchosen: {args.features}: intercept {b0:.3f}, weights {weights}, decline above {t:.2f}")
     print(f"  fitted on all of eval-train; in sample: {_fmt(in_sample)}")
-    print_rule(rows, names, b0, w, t, args.max_false_decline, args.after_failed_checks)
+    print_rule(rows, names, b0, w, t, args.max_false_decline, args.after_failed_checks, args.at_threshold)
     args.out.mkdir(parents=True, exist_ok=True)
     write(rows, probs, t, args.after_failed_checks, args.out / "train.calibrated.jsonl")
     if args.test:

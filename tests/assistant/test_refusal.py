@@ -3,9 +3,11 @@
 from assistant.refusal import (
     DEFAULT_RULE,
     RefusalRule,
+    RULES,
     decides_before_answer,
     question_coverage,
     refusal_features,
+    rule_for,
 )
 
 PASSAGES = [
@@ -73,3 +75,11 @@ def test_the_rule_decides_before_the_answer_only_within_one_language():
     assert decides_before_answer({"passages_same_language": 1.0})
     assert not decides_before_answer({"passages_same_language": 0.0})
     assert decides_before_answer({})  # no passage language known: as before
+
+
+def test_each_embedding_model_gets_the_rule_fitted_on_its_signals():
+    assert rule_for("intfloat/multilingual-e5-small") is DEFAULT_RULE
+    for name, rule in RULES.items():
+        assert rule_for(name) is rule
+        assert rule.needs >= {"sentence_gap"}  # every rule reads the gap, the signal whose scale is the model's
+    assert rule_for("some/unrecorded-model") is DEFAULT_RULE
