@@ -98,7 +98,20 @@ class Doctor:
             for problem in self.problems:
                 self._add("index", self._index_dir(), "repaired", problem)
         self._check_models()
+        self._check_refusal_rule()
         return self.findings
+
+    def _check_refusal_rule(self) -> None:
+        """Whether the refusal rule was fitted on the configured embedding model's signals (the evidence
+        gap is a difference of that model's cosines); never a failure, but a reason declines may be off."""
+        from assistant.refusal import RULES
+
+        name = self.settings.embedding_model
+        if name in RULES:
+            self._add("refusal rule", name, "ok", "fitted on this embedding model's signals (eval-train)")
+        else:
+            self._add("refusal rule", name, "ok",
+                      "no rule fitted on this model's signals: e5-small's is used, so declines may be off")
 
     # -- the collection -------------------------------------------------------------------------------
 
