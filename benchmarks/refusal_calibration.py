@@ -22,6 +22,7 @@ evidence sentence when it holds an answer of the type asked for and the rule is 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
 import unicodedata
@@ -255,18 +256,22 @@ def replay_shipped(predictions: list[Path], gold: Path, out: Path, embedding_mod
     print(f"score with: python3 score.py {out / 'shipped.calibrated.jsonl'} --gold {gold}", file=sys.stderr)
 
 
-# The signals a turn can lack: the yes/no check (a backend without log-probabilities) and the lexical
-# coverage (no keyword index). Each fallback rule is fitted without them, in the order RefusalRule tries.
-_MAY_BE_MISSING = ("no_probability", "coverage_same")
+# The signals a turn can lack: the model's checks (a backend without log-probabilities, or the check
+# turned off) and the lexical coverage (no keyword index). Each fallback rule is fitted without some of
+# them, in the order RefusalRule tries: fewer signals dropped first, so each turn gets the rule with the
+# most of the signals it has.
+_MAY_BE_MISSING = ("locate_none", "no_probability", "coverage_same")
 
 
 def fallback_sets(names: tuple[str, ...]) -> list[tuple[str, ...]]:
     """The feature sets of the chosen rule's fallbacks, in the order ``RefusalRule`` falls back."""
+    missing = [n for n in _MAY_BE_MISSING if n in names]
     out: list[tuple[str, ...]] = []
-    for drop in ([_MAY_BE_MISSING[0]], [_MAY_BE_MISSING[1]], list(_MAY_BE_MISSING)):
-        kept = tuple(n for n in names if n not in drop)
-        if kept and kept != names and kept not in out:
-            out.append(kept)
+    for size in range(1, len(missing) + 1):
+        for drop in itertools.combinations(missing, size):
+            kept = tuple(n for n in names if n not in drop)
+            if kept and kept not in out:
+                out.append(kept)
     return out
 
 
