@@ -105,7 +105,18 @@ DEFAULT_RULE = RefusalRule(
 
 # Each embedding model gets the rule fitted on its own signals: the evidence gap is a difference of that
 # model's cosines, and its scale differs between models. Keyed by the model's name as settings give it.
-RULES: dict[str, RefusalRule] = {"intfloat/multilingual-e5-small": DEFAULT_RULE}
+#
+# EmbeddingGemma-300M's rule: fitted the same way on the first 308 questions of the seeded eval-train
+# sample (206 answerable, 102 unanswerable), recorded with session 14's code and that model
+# (``benchmarks/recordings/eval-train.session15.gemma.signals.jsonl``); chosen set: the yes/no check and the
+# gap (CV overall 0.601; all four 0.594, the three of e5-small's rule 0.591); intercepts moved so that
+# its own threshold (0.48) falls on the shared ``max_decline_probability`` 0.40. Not yet checked on eval-dev.
+_GEMMA_GAP_ONLY = RefusalRule(1.827, {"sentence_gap": -11.819})
+GEMMA_RULE = RefusalRule(-1.182, {"no_probability": 7.014, "sentence_gap": -9.149}, _GEMMA_GAP_ONLY)
+RULES: dict[str, RefusalRule] = {
+    "intfloat/multilingual-e5-small": DEFAULT_RULE,
+    "google/embeddinggemma-300m": GEMMA_RULE,
+}
 
 
 def rule_for(embedding_model: str) -> RefusalRule:
