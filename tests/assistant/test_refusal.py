@@ -2,8 +2,8 @@
 
 from assistant.refusal import (
     DEFAULT_RULE,
-    RefusalRule,
     RULES,
+    RefusalRule,
     decides_before_answer,
     question_coverage,
     refusal_features,
