@@ -16,6 +16,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from assistant.models.catalog import DEFAULT_EMBEDDING_MODEL
 from vectorstore.keyword import tokenize
 
 DocumentFrequencies = Callable[[list[str]], tuple[int, dict[str, int]]]
@@ -114,7 +115,7 @@ DEFAULT_RULE = RefusalRule(
 _GEMMA_GAP_ONLY = RefusalRule(1.827, {"sentence_gap": -11.819})
 GEMMA_RULE = RefusalRule(-1.182, {"no_probability": 7.014, "sentence_gap": -9.149}, _GEMMA_GAP_ONLY)
 RULES: dict[str, RefusalRule] = {
-    "intfloat/multilingual-e5-small": DEFAULT_RULE,
+    DEFAULT_EMBEDDING_MODEL: DEFAULT_RULE,
     "google/embeddinggemma-300m": GEMMA_RULE,
 }
 

@@ -35,6 +35,7 @@ from sklearn.model_selection import StratifiedKFold
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from assistant.answer_checks import check_type
+from assistant.models.catalog import DEFAULT_EMBEDDING_MODEL
 from assistant.refusal import decides_before_answer, refusal_features
 from prompts import evidence_label, refusal_sentence
 
@@ -321,7 +322,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("."))
     parser.add_argument(
         "--embedding-model",
-        default="intfloat/multilingual-e5-small",
+        default=DEFAULT_EMBEDDING_MODEL,
         help="the embedding model the recordings were made with (--shipped replays its rule)",
     )
     parser.add_argument(
