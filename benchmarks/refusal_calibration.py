@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from assistant.answer_checks import check_type
@@ -70,9 +70,20 @@ def load(pred_paths: Path | list[Path], gold_path: Path) -> list[dict[str, Any]]
             q = gold.get(p["id"])
             if q is None:
                 continue
-            features = refusal_features(p.get("signals") or {})
+            p["signals"] = _with_language_share(p.get("signals") or {}, p.get("sources") or [], q.get("lang"))
+            features = refusal_features(p["signals"])
             rows[p["id"]] = {**p, "q": q, "features": features, "answerable": bool(q["answerable"])}
     return list(rows.values())
+
+
+def _with_language_share(signals: dict[str, Any], sources: list[str], lang: str | None) -> dict[str, Any]:
+    """``signals`` with ``passages_language_share``: a recording made before session 16 lacks it, and it
+    is then read off the eval corpus's file names (each starts with its document's language code), over
+    the documents rather than the passages."""
+    if signals.get("passages_language_share") is not None or not sources or not lang:
+        return signals
+    langs = [Path(name).name.split("_", 1)[0] for name in sources]
+    return {**signals, "passages_language_share": sum(x == lang for x in langs) / len(langs)}
 
 
 def matrix(rows: list[dict[str, Any]], names: tuple[str, ...]) -> np.ndarray:
@@ -189,12 +200,25 @@ def _decides(rows: list[dict[str, Any]]) -> np.ndarray:
     return np.array([decides_before_answer(r.get("signals") or {}) for r in rows])
 
 
+def _group(row: dict[str, Any]) -> str:
+    """The eval-train question a row comes from (a made unanswerable one, ``…-h``, shares its source's)."""
+    return str(row["id"]).removesuffix("-h")
+
+
+def _folds(rows: list[dict[str, Any]], y: np.ndarray, folds: int):
+    """Stratified folds; a question and the unanswerable one made from it always share a fold."""
+    groups = [_group(r) for r in rows]
+    if len(set(groups)) == len(groups):
+        return StratifiedKFold(folds, shuffle=True, random_state=0).split(np.zeros(len(rows)), y)
+    return StratifiedGroupKFold(folds, shuffle=True, random_state=0).split(np.zeros(len(rows)), y, groups)
+
+
 def cross_validate(rows, names, max_fd, after_failed, folds=5):
     """Out-of-fold probabilities and decisions (threshold chosen inside each fold)."""
     y = np.array([0 if r["answerable"] else 1 for r in rows])
     probs = np.zeros(len(rows))
     thresholds = np.zeros(len(rows))
-    for train, test in StratifiedKFold(folds, shuffle=True, random_state=0).split(np.zeros(len(rows)), y):
+    for train, test in _folds(rows, y, folds):
         tr = [rows[i] for i in train]
         b0, w = fit(tr, names)
         t = choose(tr, predict(tr, names, b0, w), max_fd, after_failed)
@@ -294,8 +318,24 @@ def print_rule(rows, names, b0, w, threshold, max_fd, after_failed, at: float | 
         weights = dict(zip(fb, (round(x, 3) for x in fw), strict=True))
         print(f"  {fb}: RefusalRule({shifted:.3f}, {weights})  (own threshold {ft:.2f})")
     weights = dict(zip(names, (round(x, 3) for x in w), strict=True))
-    shifted = b0 + _logit(target) - _logit(threshold)
-    print(f"  {names}: RefusalRule({shifted:.3f}, {weights}), max_decline_probability {target:.2f}")
+    shift = _logit(target) - _logit(threshold)
+    after = 1.0 / (1.0 + np.exp(-(_logit(after_failed) + shift)))  # the same decisions after the move
+    print(
+        f"  {names}: RefusalRule({b0 + shift:.3f}, {weights}, after_failed_checks={after:.3f}), "
+        f"max_decline_probability {target:.2f}"
+    )
+
+
+def _by_kind(rows, probs, thresholds, args) -> str:
+    """Declined per kind of unanswerable question, when there is more than one kind."""
+    kinds: dict[str, list[bool]] = {}
+    for r, p, t in zip(rows, probs, thresholds, strict=True):
+        if not r["answerable"]:
+            declined = replay(r, float(p), float(t), args.after_failed_checks)[1]
+            kinds.setdefault(r["q"].get("unanswerable_type") or "?", []).append(declined)
+    if len(kinds) < 2:
+        return ""
+    return "  declined by kind: " + ", ".join(f"{k} {sum(v) / len(v):.2f} ({len(v)})" for k, v in sorted(kinds.items()))
 
 
 def _fmt(r: dict[str, float]) -> str:
@@ -309,6 +349,14 @@ def main() -> None:
         "predictions", type=Path, nargs="+", help="eval-train recordings (parts of one are read as one)"
     )
     parser.add_argument("--gold", type=Path, required=True)
+    parser.add_argument(
+        "--extra",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("PRED", "GOLD"),
+        help="more fitting rows with their own questions (benchmarks/heldout_unanswerable.py's)",
+    )
     parser.add_argument("--test", type=Path)
     parser.add_argument("--test-gold", type=Path)
     parser.add_argument("--max-false-decline", type=float, default=0.05)
@@ -342,6 +390,8 @@ def main() -> None:
         replay_shipped(args.predictions, args.gold, args.out, args.embedding_model)
         return
     rows = load(args.predictions, args.gold)
+    for pred, gold in args.extra:
+        rows += load(Path(pred), Path(gold))
     n_ans = sum(r["answerable"] for r in rows)
     print(f"eval-train recording: {len(rows)} questions ({n_ans} answerable, {len(rows) - n_ans} unanswerable)")
     open_gate = rates(rows, np.zeros(len(rows)), 1.0, 1.0)
@@ -351,7 +401,7 @@ def main() -> None:
     for label, names in FEATURE_SETS.items():
         probs, thresholds = cross_validate(rows, names, args.max_false_decline, args.after_failed_checks)
         cv = cv_rates(rows, probs, thresholds, args.after_failed_checks)
-        print(f"  {label:26} CV AUC {auc(y, probs):.3f}  {_fmt(cv)}")
+        print(f"  {label:26} CV AUC {auc(y, probs):.3f}  {_fmt(cv)}{_by_kind(rows, probs, thresholds, args)}")
         if cv["false_decl"] <= args.max_false_decline + 0.01:  # the budget, give or take one fold's rounding
             scored.append((round(cv["overall"], 3), -len(names), label))
     if args.features == "best":

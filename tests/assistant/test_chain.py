@@ -135,6 +135,18 @@ def test_a_question_in_the_passages_language_is_declined_before_it_is_answered()
     assert answer.declined and answer.signals["passages_same_language"] == 1.0
 
 
+def test_a_question_whose_passages_are_mostly_in_its_language_is_declined_before_it_is_answered():
+    # a multilingual collection: one passage in another language does not silence the rule
+    docs = [
+        Document(page_content=d.page_content, metadata={**d.metadata, "lang": lang})
+        for d, lang in zip(DOCS, ["id", "en"], strict=True)
+    ]
+    model = GenericFakeChatModel(messages=iter([_locate(0.9)]))
+    answer = Answerer(FixedRetriever(docs=docs), model, max_decline=0.5, rule=RULE).ask("Berapa harga cabai?")
+    assert answer.declined
+    assert answer.signals["passages_language_share"] == 0.5 and answer.signals["passages_same_language"] == 0.0
+
+
 def _evidence(question, passages, keyword, dense):
     """Scores each passage by the share of the question's words it holds (a stand-in for e5)."""
     words = set(question.lower().rstrip("?").split())

@@ -2,6 +2,7 @@
 
 from assistant.refusal import (
     DEFAULT_RULE,
+    MIN_LANGUAGE_SHARE,
     RULES,
     RefusalRule,
     decides_before_answer,
@@ -71,10 +72,20 @@ def test_coverage_counts_only_when_every_passage_is_in_the_questions_language():
     assert DEFAULT_RULE.probability(mixed) < DEFAULT_RULE.probability(same)
 
 
-def test_the_rule_decides_before_the_answer_only_within_one_language():
+def test_the_rule_decides_before_the_answer_only_when_enough_passages_share_the_questions_language():
+    assert decides_before_answer({"passages_language_share": 1.0, "passages_same_language": 1.0})
+    # a Spanish question whose passages are mostly Spanish, one of them Indonesian: the rule still decides
+    assert decides_before_answer({"passages_language_share": 0.8, "passages_same_language": 0.0})
+    assert decides_before_answer({"passages_language_share": MIN_LANGUAGE_SHARE})
+    # an English question whose passages are all but one in other languages: the answer's checks decide
+    assert not decides_before_answer({"passages_language_share": 0.2, "passages_same_language": 0.0})
+    assert not decides_before_answer({"passages_language_share": 0.0})
+
+
+def test_a_turn_recorded_before_the_language_share_decides_as_it_did():
     assert decides_before_answer({"passages_same_language": 1.0})
     assert not decides_before_answer({"passages_same_language": 0.0})
-    assert decides_before_answer({})  # no passage language known: as before
+    assert decides_before_answer({})  # no passage language known
 
 
 def test_each_embedding_model_gets_the_rule_fitted_on_its_signals():
