@@ -7,6 +7,9 @@
 2. python benchmarks/refusal_calibration.py train.signals.jsonl [more parts …] \\
        --gold ../shared/eval-train/questions.jsonl \\
        --test dev.signals.jsonl --test-gold ../shared/eval-dev/questions.jsonl --out DIR
+   (``--extra PRED GOLD``, repeatable: more fitting rows with their own questions file, such as the
+   unanswerable questions ``heldout_unanswerable.py`` makes from eval-train's answerable ones; a question
+   and the one made from it always share a fold.)
 
 For each feature set (``assistant.refusal.refusal_features``) it fits a logistic rule on eval-train, picks
 the threshold on eval-train (the highest share of declined unanswerable questions with at most
