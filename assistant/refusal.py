@@ -123,20 +123,16 @@ DEFAULT_RULE = RefusalRule(
 # Each embedding model gets the rule fitted on its own signals: the evidence gap is a difference of that
 # model's cosines, and its scale differs between models. Keyed by the model's name as settings give it.
 #
-# EmbeddingGemma-300M's rule: fitted the same way on the first 308 questions of the seeded eval-train
-# sample (206 answerable, 102 unanswerable), recorded with session 14's code and that model
-# (``benchmarks/recordings/eval-train.session15.gemma.signals.jsonl``; no made questions recorded with it);
-# chosen set, with the gate of ``MIN_LANGUAGE_SHARE``: the which-passage check, the gap and coverage (CV
-# overall 0.643; all four 0.620, the yes/no check and the gap 0.614); intercepts moved so that its own
-# threshold (0.52) falls on the shared ``max_decline_probability`` 0.40.
-_GEMMA_GAP_ONLY = RefusalRule(1.666, {"sentence_gap": -11.819})
-_GEMMA_LOCATE_GAP = RefusalRule(0.622, {"locate_none": 5.152, "sentence_gap": -10.789}, _GEMMA_GAP_ONLY)
-_GEMMA_GAP_COVERAGE = RefusalRule(3.846, {"sentence_gap": -10.307, "coverage_same": -4.96}, _GEMMA_LOCATE_GAP)
+# EmbeddingGemma-300M's rule: fitted the same way on the first 463 questions of the seeded eval-train
+# sample (325 answerable, 138 unanswerable), recorded with that model in two parts (session 14's code,
+# ``eval-train.session15.gemma.signals.jsonl``; session 16's, ``eval-train.session16.gemma.more.*``; no made
+# questions recorded with it); chosen set, with the gate of ``MIN_LANGUAGE_SHARE``: the gap and coverage (CV
+# overall 0.637; the which-passage check, the gap and coverage 0.639; all four 0.637), so with this model
+# the rule asks the LLM nothing; intercepts moved so that its own threshold (0.58) falls on the shared
+# ``max_decline_probability`` 0.40.
+_GEMMA_GAP_ONLY = RefusalRule(1.704, {"sentence_gap": -13.486})
 GEMMA_RULE = RefusalRule(
-    2.977,
-    {"locate_none": 3.569, "sentence_gap": -9.728, "coverage_same": -4.438},
-    _GEMMA_GAP_COVERAGE,
-    after_failed_checks=0.381,
+    3.975, {"sentence_gap": -11.947, "coverage_same": -4.969}, _GEMMA_GAP_ONLY, after_failed_checks=0.326
 )
 RULES: dict[str, RefusalRule] = {
     DEFAULT_EMBEDDING_MODEL: DEFAULT_RULE,
