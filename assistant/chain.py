@@ -294,8 +294,9 @@ class Answerer:
         top_lang = turn.sources[0].lang if turn.sources else ""
         signals["same_language"] = 1.0 if not top_lang or top_lang == turn.lang else 0.0
         langs = [s.lang for s in turn.sources if s.lang]
-        signals["passages_same_language"] = 1.0 if all(x == turn.lang for x in langs) else 0.0
-        signals["passages_language_share"] = sum(x == turn.lang for x in langs) / len(langs) if langs else 1.0
+        share = sum(x == turn.lang for x in langs) / len(langs) if langs else 1.0
+        signals["passages_language_share"] = share
+        signals["passages_same_language"] = 1.0 if share == 1.0 else 0.0
         signals["coverage"] = self.coverage(turn.query, texts) if self.coverage else None
         if not self.check:
             return

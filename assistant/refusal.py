@@ -164,5 +164,5 @@ def decides_before_answer(signals: Mapping[str, float | None]) -> bool:
     known: when all of them are)."""
     share = signals.get("passages_language_share")
     if share is None:
-        share = signals.get("passages_same_language", 1.0)
-    return float(share if share is not None else 1.0) >= MIN_LANGUAGE_SHARE - 1e-9
+        share = signals.get("passages_same_language")
+    return share is None or share >= MIN_LANGUAGE_SHARE - 1e-9

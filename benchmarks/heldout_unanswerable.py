@@ -67,7 +67,7 @@ def main() -> None:
     answerer = Services(load_settings()).answerer
     corpus = args.corpus.resolve()
     drop_partial_lines(args.out)
-    skip = done_ids(args.out) if args.out.exists() else set()
+    skip = done_ids(args.out)
     with args.out.open("a", encoding="utf-8") as fh:
         for i, q in enumerate(made, start=1):
             if q["id"] in skip:
