@@ -193,6 +193,7 @@ def test_sigkill_trials_leave_the_stores_consistent(embedding_path, tmp_path, cr
     stats = crash_trials.run_trials(embedding_path.parent, tmp_path, trials=20, seed=11)
     print(stats)
     # enough kills must land mid-ingest for the trials to mean something (the kill time is random, scaled
-    # to the measured ingest time: 11 and 12 of 20 were seen on slower machines)
+    # to a measured version switch and brought earlier after each ingest that beat it: 13 of 20 here;
+    # scaled to a first full ingest instead, a CI machine saw 9)
     assert stats.killed >= 10, stats
     assert stats.ok(), stats
