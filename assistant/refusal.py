@@ -88,35 +88,35 @@ class RefusalRule:
 
 # Fitted on eval-train with benchmarks/refusal_calibration.py, never on eval-dev: its 753 questions (615
 # answerable, 138 unanswerable; recorded with every gate open and session 13's code in three parts,
-# ``benchmarks/recordings/eval-train.session1[34].*``) and 100 unanswerable ones made from its answerable
-# questions in other languages than Indonesian (``eval-train.session16.heldout.*``, see
-# ``MIN_LANGUAGE_SHARE``). The feature set is the one with the best 5-fold cross-validated overall within the
-# 5% false-decline budget (issue 13's target; on the 853 rows: all four signals 0.571, the yes/no check, the
-# gap and coverage 0.563, the yes/no check and the gap 0.547), the fewest features among those within half a
-# point of the best. The threshold declines the most unanswerable questions with at most 5% false
-# declines; the intercepts are moved so that it falls on ``max_decline_probability`` 0.40 (and
-# ``after_failed_checks`` with them, so that every decision stays the one fitted). Each fallback is fitted
-# the same way without the signals a turn can lack (the model's checks: a backend without
-# log-probabilities, or a verdict that does not parse; the lexical coverage: no keyword index), fewer
-# dropped first, so a turn gets the rule with the most of the signals it has.
-_GAP_ONLY = RefusalRule(0.531, {"sentence_gap": -25.221})
-_LOCATE_GAP = RefusalRule(-1.967, {"locate_none": 10.824, "sentence_gap": -18.888}, _GAP_ONLY)
-_CHECK_GAP = RefusalRule(-4.084, {"no_probability": 9.632, "sentence_gap": -16.321}, _LOCATE_GAP)
-_GAP_COVERAGE = RefusalRule(2.887, {"sentence_gap": -21.357, "coverage_same": -5.802}, _CHECK_GAP)
+# ``benchmarks/recordings/eval-train.session1[34].*``) and 225 unanswerable ones made from all its answerable
+# questions in other languages than Indonesian (``eval-train.session16.heldout.*``, 100 recorded in session
+# 16 and 125 in session 17; see ``MIN_LANGUAGE_SHARE``). The feature set is the one with the best 5-fold
+# cross-validated overall within the 5% false-decline budget (issue 13's target; on the 978 rows: all four
+# signals 0.555, the which-passage check, the gap and coverage 0.543, the which-passage check and the gap
+# 0.543), the fewest features among those within half a point of the best. The threshold declines the most
+# unanswerable questions with at most 5% false declines; the intercepts are moved so that it falls on
+# ``max_decline_probability`` 0.40 (and ``after_failed_checks`` with them, so that every decision stays the
+# one fitted). Each fallback is fitted the same way without the signals a turn can lack (the model's
+# checks: a backend without log-probabilities, or a verdict that does not parse; the lexical coverage: no
+# keyword index), fewer dropped first, so a turn gets the rule with the most of the signals it has.
+_GAP_ONLY = RefusalRule(0.736, {"sentence_gap": -31.29})
+_LOCATE_GAP = RefusalRule(-1.901, {"locate_none": 11.817, "sentence_gap": -23.49}, _GAP_ONLY)
+_CHECK_GAP = RefusalRule(-3.799, {"no_probability": 9.731, "sentence_gap": -21.77}, _LOCATE_GAP)
+_GAP_COVERAGE = RefusalRule(2.974, {"sentence_gap": -27.655, "coverage_same": -5.7}, _CHECK_GAP)
 _WITHOUT_COVERAGE = RefusalRule(
-    -4.119, {"locate_none": 4.321, "no_probability": 7.872, "sentence_gap": -15.394}, _GAP_COVERAGE
+    -3.887, {"locate_none": 6.038, "no_probability": 7.221, "sentence_gap": -20.256}, _GAP_COVERAGE
 )
 _WITHOUT_YES_NO = RefusalRule(
-    0.377, {"locate_none": 9.505, "sentence_gap": -16.845, "coverage_same": -4.838}, _WITHOUT_COVERAGE
+    0.186, {"locate_none": 10.568, "sentence_gap": -21.815, "coverage_same": -4.443}, _WITHOUT_COVERAGE
 )
 _WITHOUT_LOCATE = RefusalRule(
-    -1.599, {"no_probability": 8.886, "sentence_gap": -14.157, "coverage_same": -4.848}, _WITHOUT_YES_NO
+    -1.633, {"no_probability": 9.066, "sentence_gap": -19.699, "coverage_same": -4.582}, _WITHOUT_YES_NO
 )
 DEFAULT_RULE = RefusalRule(
-    -1.765,
-    {"locate_none": 3.724, "no_probability": 7.373, "sentence_gap": -13.766, "coverage_same": -4.687},
+    -1.726,
+    {"locate_none": 5.379, "no_probability": 6.803, "sentence_gap": -18.845, "coverage_same": -4.287},
     _WITHOUT_LOCATE,
-    after_failed_checks=0.344,
+    after_failed_checks=0.273,
 )
 
 
