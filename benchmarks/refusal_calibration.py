@@ -19,7 +19,9 @@ chosen feature set (``--features``), fitted on all of eval-train, is then applie
 Every decision is replayed from the recording exactly as ``Answerer`` makes it: decline above the threshold
 before generating; else the first answer if its checks passed, the focused retry's if that passed, else the
 evidence sentence when it holds an answer of the type asked for and the rule is below
-``after_failed_checks``, else decline. The predictions are written for score.py.
+``after_failed_checks``, else decline. The predictions are written for score.py: ``train.calibrated.jsonl``
+(the rule fitted on all of eval-train, in sample), ``train.cv.jsonl`` (the chosen set's out-of-fold
+decisions: the eval-train figure to report) and ``dev.calibrated.jsonl``.
 """
 
 from __future__ import annotations
@@ -249,11 +251,12 @@ def cv_rates(rows, probs, thresholds, after_failed):
     return out
 
 
-def write(rows, probs, threshold, after_failed, path: Path) -> None:
-    """score.py predictions of the replayed answers."""
+def write(rows, probs, threshold: float | np.ndarray, after_failed, path: Path) -> None:
+    """score.py predictions of the replayed answers (``threshold``: one, or each row's own fold's)."""
+    thresholds = np.broadcast_to(np.asarray(threshold, dtype=float), (len(rows),))
     with path.open("w", encoding="utf-8") as fh:
-        for r, p in zip(rows, probs, strict=True):
-            text, declined = replay(r, float(p), threshold, after_failed)
+        for r, p, t in zip(rows, probs, thresholds, strict=True):
+            text, declined = replay(r, float(p), float(t), after_failed)
             fh.write(
                 json.dumps(
                     {"id": r["id"], "answer": text, "sources": r["sources"], "declined": declined}, ensure_ascii=False
@@ -341,6 +344,25 @@ def _by_kind(rows, probs, thresholds, args) -> str:
     return "  declined by kind: " + ", ".join(f"{k} {sum(v) / len(v):.2f} ({len(v)})" for k, v in sorted(kinds.items()))
 
 
+def _cross_lingual(row: dict[str, Any]) -> bool:
+    """An answerable question asked in another language than its document's (eval corpus file names
+    start with the document's language: ``id_news_00474.txt``)."""
+    doc = str(row["q"].get("doc") or "")
+    return bool(row["answerable"] and "_" in doc and doc.split("_", 1)[0] != row["q"].get("lang"))
+
+
+def _cross_lingual_counts(rows, probs, thresholds, after_failed) -> str:
+    """Right and refused among the cross-lingual questions, as issue 13 counts them."""
+    right = refused = n = 0
+    for r, p, t in zip(rows, probs, thresholds, strict=True):
+        if _cross_lingual(r):
+            text, declined = replay(r, float(p), float(t), after_failed)
+            n += 1
+            refused += declined
+            right += not declined and contains(text, r["q"].get("answers") or [])
+    return f"cross-lingual right {right} / refused {refused} of {n}"
+
+
 def _fmt(r: dict[str, float]) -> str:
     return "  ".join(f"{k} {v:.3f}" for k, v in r.items())
 
@@ -393,6 +415,7 @@ def main() -> None:
         replay_shipped(args.predictions, args.gold, args.out, args.embedding_model)
         return
     rows = load(args.predictions, args.gold)
+    n_own = len(rows)
     for pred, gold in args.extra:
         rows += load(Path(pred), Path(gold))
     n_ans = sum(r["answerable"] for r in rows)
@@ -424,10 +447,20 @@ def main() -> None:
     print_rule(rows, names, b0, w, t, args.max_false_decline, args.after_failed_checks, args.at_threshold)
     args.out.mkdir(parents=True, exist_ok=True)
     write(rows, probs, t, args.after_failed_checks, args.out / "train.calibrated.jsonl")
+    # the chosen set's out-of-fold decisions on eval-train's own questions (the --extra rows fitted beside
+    # them, not scored): the figure that stands beside eval-dev's
+    cv_probs, cv_thresholds = cross_validate(rows, names, args.max_false_decline, args.after_failed_checks)
+    own = np.array([i < n_own for i in range(len(rows))])
+    own_rows = rows[:n_own]
+    own_cv = cv_rates(own_rows, cv_probs[own], cv_thresholds[own], args.after_failed_checks)
+    print(f"eval-train's {n_own} questions, 5-fold CV (chosen set): {_fmt(own_cv)}")
+    print(f"  {_cross_lingual_counts(own_rows, cv_probs[own], cv_thresholds[own], args.after_failed_checks)}")
+    write(rows, cv_probs, cv_thresholds, args.after_failed_checks, args.out / "train.cv.jsonl")
     if args.test:
         test = load(args.test, args.test_gold)
         tp = predict(test, names, b0, w)
         print(f"eval-dev ({len(test)} questions), out of sample: {_fmt(rates(test, tp, t, args.after_failed_checks))}")
+        print(f"  {_cross_lingual_counts(test, tp, np.full(len(test), t), args.after_failed_checks)}")
         print(f"  eval-dev with every gate open: {_fmt(rates(test, np.zeros(len(test)), 1.0, 1.0))}")
         write(test, tp, t, args.after_failed_checks, args.out / "dev.calibrated.jsonl")
         print(
