@@ -123,16 +123,16 @@ DEFAULT_RULE = RefusalRule(
 # Each embedding model gets the rule fitted on its own signals: the evidence gap is a difference of that
 # model's cosines, and its scale differs between models. Keyed by the model's name as settings give it.
 #
-# EmbeddingGemma-300M's rule: fitted the same way on the first 463 questions of the seeded eval-train
-# sample (325 answerable, 138 unanswerable), recorded with that model in two parts (session 14's code,
-# ``eval-train.session15.gemma.signals.jsonl``; session 16's, ``eval-train.session16.gemma.more.*``; no made
-# questions recorded with it); chosen set, with the gate of ``MIN_LANGUAGE_SHARE``: the gap and coverage (CV
-# overall 0.637; the which-passage check, the gap and coverage 0.639; all four 0.637), so with this model
-# the rule asks the LLM nothing; intercepts moved so that its own threshold (0.58) falls on the shared
-# ``max_decline_probability`` 0.40.
-_GEMMA_GAP_ONLY = RefusalRule(1.704, {"sentence_gap": -13.486})
+# EmbeddingGemma-300M's rule: fitted the same way on all 753 eval-train questions (615 answerable, 138
+# unanswerable), recorded with that model in three parts in the seeded sample's order (session 14's code,
+# ``eval-train.session15.gemma.signals.jsonl``; session 16's, ``eval-train.session16.gemma.more.*``; session
+# 17's, ``eval-train.session17.gemma.rest.*``; no made questions recorded with it); chosen set, with the gate
+# of ``MIN_LANGUAGE_SHARE``: the gap and coverage (CV overall 0.624; the which-passage check, the gap and
+# coverage 0.625; all four 0.623), so with this model the rule asks the LLM nothing; intercepts moved so that
+# its own threshold (0.44) falls on the shared ``max_decline_probability`` 0.40.
+_GEMMA_GAP_ONLY = RefusalRule(1.567, {"sentence_gap": -13.552})
 GEMMA_RULE = RefusalRule(
-    3.975, {"sentence_gap": -11.947, "coverage_same": -4.969}, _GEMMA_GAP_ONLY, after_failed_checks=0.326
+    4.171, {"sentence_gap": -12.026, "coverage_same": -5.481}, _GEMMA_GAP_ONLY, after_failed_checks=0.459
 )
 RULES: dict[str, RefusalRule] = {
     DEFAULT_EMBEDDING_MODEL: DEFAULT_RULE,
