@@ -450,11 +450,9 @@ def main() -> None:
     # the chosen set's out-of-fold decisions on eval-train's own questions (the --extra rows fitted beside
     # them, not scored): the figure that stands beside eval-dev's
     cv_probs, cv_thresholds = cross_validate(rows, names, args.max_false_decline, args.after_failed_checks)
-    own = np.array([i < n_own for i in range(len(rows))])
-    own_rows = rows[:n_own]
-    own_cv = cv_rates(own_rows, cv_probs[own], cv_thresholds[own], args.after_failed_checks)
-    print(f"eval-train's {n_own} questions, 5-fold CV (chosen set): {_fmt(own_cv)}")
-    print(f"  {_cross_lingual_counts(own_rows, cv_probs[own], cv_thresholds[own], args.after_failed_checks)}")
+    own = (rows[:n_own], cv_probs[:n_own], cv_thresholds[:n_own], args.after_failed_checks)
+    print(f"eval-train's {n_own} questions, 5-fold CV (chosen set): {_fmt(cv_rates(*own))}")
+    print(f"  {_cross_lingual_counts(*own)}")
     write(rows, cv_probs, cv_thresholds, args.after_failed_checks, args.out / "train.cv.jsonl")
     if args.test:
         test = load(args.test, args.test_gold)
