@@ -345,10 +345,10 @@ def _by_kind(rows, probs, thresholds, args) -> str:
 
 
 def _cross_lingual(row: dict[str, Any]) -> bool:
-    """An answerable question asked in another language than its document's (eval corpus file names
-    start with the document's language: ``id_news_00474.txt``)."""
-    doc = str(row["q"].get("doc") or "")
-    return bool(row["answerable"] and "_" in doc and doc.split("_", 1)[0] != row["q"].get("lang"))
+    """An answerable question asked in another language than its document's (``doc_lang``, as
+    ``fusion.py`` reads it)."""
+    q = row["q"]
+    return bool(row["answerable"] and q.get("doc_lang", q.get("lang")) != q.get("lang"))
 
 
 def _cross_lingual_counts(rows, probs, thresholds, after_failed) -> str:
